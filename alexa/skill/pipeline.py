@@ -1,0 +1,267 @@
+"""The skill's view of the pipeline: the latest execution, its progress and outcome, stop, launch
+and rollback messages.
+
+Reads Step Functions (ListExecutions, DescribeExecution, GetExecutionHistory), stops an
+execution (StopExecution) and publishes to the launch and rollback topics (SNS Publish). Never
+sees the Alexa request: it takes ARNs and returns typed results for `skill.intents`.
+boto3 clients come from one cached factory, created on first use (never at import); boto3 honours
+``AWS_ENDPOINT_URL``, so the local stack and moto can point them elsewhere.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+import boto3
+
+RUNNING = "RUNNING"
+STOP_ERROR = "StoppedByAlexa"
+STOP_CAUSE = "Stopped by voice request through the sage build Alexa skill."
+HISTORY_PAGE = 20  # events read from either end of an execution history
+RECENT_EXECUTIONS = 20  # executions searched for the last finished one
+
+
+@lru_cache(maxsize=None)
+def client(service: str) -> Any:
+    """The boto3 client for ``service``, created on first use and then reused."""
+    return boto3.client(service)
+
+
+def reset_clients() -> None:
+    """Forget every cached client (tests, or after the environment changed)."""
+    client.cache_clear()
+
+
+@dataclass(frozen=True)
+class Execution:
+    """One execution of the pipeline state machine."""
+
+    arn: str
+    name: str
+    status: str  # RUNNING | SUCCEEDED | FAILED | TIMED_OUT | ABORTED | PENDING_REDRIVE
+    started_at: datetime
+    stopped_at: datetime | None = None
+
+    @property
+    def running(self) -> bool:
+        return self.status == RUNNING
+
+    @classmethod
+    def from_api(cls, item: dict[str, Any]) -> Execution:
+        return cls(
+            arn=item["executionArn"],
+            name=item.get("name", ""),
+            status=item["status"],
+            started_at=item["startDate"],
+            stopped_at=item.get("stopDate"),
+        )
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where a running execution is: its run version (once assigned) and its current state."""
+
+    execution: Execution
+    version: int | None
+    state: str | None
+
+
+@dataclass(frozen=True)
+class Metric:
+    name: str
+    value: float
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a finished execution ended."""
+
+    execution: Execution
+    version: int | None
+    metric: Metric | None = None
+    endpoint_config: str = ""
+    error: str = ""
+    cause: str = ""
+
+
+class Pipeline:
+    """The state machine and topics of one stack, reached through cached boto3 clients."""
+
+    def __init__(
+        self,
+        state_machine_arn: str,
+        launch_topic_arn: str,
+        rollback_topic_arn: str,
+        clients: Callable[[str], Any] = client,
+    ) -> None:
+        self.state_machine_arn = state_machine_arn
+        self.launch_topic_arn = launch_topic_arn
+        self.rollback_topic_arn = rollback_topic_arn
+        self._clients = clients
+
+    @property
+    def sfn(self) -> Any:
+        return self._clients("stepfunctions")
+
+    @property
+    def sns(self) -> Any:
+        return self._clients("sns")
+
+    # --- reading -------------------------------------------------------------------------
+
+    def latest_execution(self) -> Execution | None:
+        """The newest execution, or None when the pipeline never ran.
+
+        https://docs.aws.amazon.com/step-functions/latest/apireference/API_ListExecutions.html
+        """
+        items = self._recent_executions(1)
+        return items[0] if items else None
+
+    def last_finished_execution(self) -> Execution | None:
+        """The newest execution that is no longer running, or None."""
+        return next((e for e in self._recent_executions(RECENT_EXECUTIONS) if not e.running), None)
+
+    def _recent_executions(self, count: int) -> list[Execution]:
+        response = self.sfn.list_executions(stateMachineArn=self.state_machine_arn, maxResults=count)
+        executions = [Execution.from_api(item) for item in response.get("executions", [])]
+        return sorted(executions, key=lambda e: e.started_at, reverse=True)[:count]
+
+    def current_state(self, execution: Execution) -> str | None:
+        """The name of the state the execution entered last (from the end of its history).
+
+        https://docs.aws.amazon.com/step-functions/latest/apireference/API_GetExecutionHistory.html
+        """
+        events = self._history(execution, newest_first=True, with_data=False)
+        for event in events:
+            details = event.get("stateEnteredEventDetails")
+            if details and details.get("name"):
+                return str(details["name"])
+        return None
+
+    def run_version(self, execution: Execution) -> int | None:
+        """The run version Initialize assigned, read from the first state outputs of the history."""
+        for event in self._history(execution, newest_first=False, with_data=True):
+            details = event.get("stateExitedEventDetails")
+            if details:
+                version = _version_of(_json_or_none(details.get("output")))
+                if version is not None:
+                    return version
+        return None
+
+    def progress(self, execution: Execution) -> Progress:
+        """Version and current state of a running execution."""
+        return Progress(execution, self.run_version(execution), self.current_state(execution))
+
+    def outcome(self, execution: Execution) -> Outcome:
+        """How a finished execution ended: version, main metric and endpoint config, or error.
+
+        https://docs.aws.amazon.com/step-functions/latest/apireference/API_DescribeExecution.html
+        """
+        described = self.sfn.describe_execution(executionArn=execution.arn)
+        execution = Execution.from_api(described)
+        document = _json_or_none(described.get("output"))
+        version = _version_of(document)
+        if version is None:
+            version = self.run_version(execution)
+        state = document if isinstance(document, dict) else {}
+        training = state.get("training") if isinstance(state.get("training"), dict) else {}
+        deployment = state.get("deployment") if isinstance(state.get("deployment"), dict) else {}
+        return Outcome(
+            execution=execution,
+            version=version,
+            metric=main_metric(training.get("metrics")),
+            endpoint_config=str(deployment.get("endpoint_config") or ""),
+            error=str(described.get("error") or ""),
+            cause=str(described.get("cause") or ""),
+        )
+
+    def _history(
+        self, execution: Execution, *, newest_first: bool, with_data: bool
+    ) -> list[dict[str, Any]]:
+        response = self.sfn.get_execution_history(
+            executionArn=execution.arn,
+            maxResults=HISTORY_PAGE,
+            reverseOrder=newest_first,
+            includeExecutionData=with_data,
+        )
+        events = sorted(response.get("events", []), key=lambda e: e["id"], reverse=newest_first)
+        return events[:HISTORY_PAGE]
+
+    # --- acting --------------------------------------------------------------------------
+
+    def stop(self, execution: Execution) -> None:
+        """Stop a running execution.
+
+        https://docs.aws.amazon.com/step-functions/latest/apireference/API_StopExecution.html
+        """
+        self.sfn.stop_execution(executionArn=execution.arn, error=STOP_ERROR, cause=STOP_CAUSE)
+
+    def publish_launch(self, *, train: bool = True, overrides: dict[str, Any] | None = None) -> str:
+        """Ask the launch function for a new run; returns the SNS message id.
+
+        https://docs.aws.amazon.com/sns/latest/api/API_Publish.html
+        """
+        message = launch_message(train=train, overrides=overrides)
+        response = self.sns.publish(TopicArn=self.launch_topic_arn, Message=json.dumps(message))
+        return str(response["MessageId"])
+
+    def publish_rollback(self, version: int | None = None) -> str:
+        """Ask the rollback function to redeploy ``version`` (None: the one before the current)."""
+        message = rollback_message(version)
+        response = self.sns.publish(TopicArn=self.rollback_topic_arn, Message=json.dumps(message))
+        return str(response["MessageId"])
+
+
+def launch_message(*, train: bool = True, overrides: dict[str, Any] | None = None) -> dict:
+    """The launch topic message the skill sends."""
+    return {"train": train, "overrides": dict(overrides or {}), "reason": "alexa"}
+
+
+def rollback_message(version: int | None = None) -> dict:
+    """The rollback topic message: ``{"version": N}``, or ``{}`` for one version back."""
+    return {} if version is None else {"version": version}
+
+
+def main_metric(metrics: Any) -> Metric | None:
+    """The metric worth speaking: a validation metric first, then a test metric, else the first.
+
+    ``metrics`` is SageMaker's FinalMetricDataList shape, ``[{"MetricName", "Value"}]``.
+    """
+    if not isinstance(metrics, list):
+        return None
+    valid = [
+        Metric(str(m["MetricName"]), float(m["Value"]))
+        for m in metrics
+        if isinstance(m, dict) and m.get("MetricName") and _is_number(m.get("Value"))
+    ]
+    for prefix in ("validation", "test"):
+        for metric in valid:
+            if metric.name.lower().startswith(prefix):
+                return metric
+    return valid[0] if valid else None
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _json_or_none(text: Any) -> Any:
+    if not isinstance(text, str):
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
+
+
+def _version_of(document: Any) -> int | None:
+    if not isinstance(document, dict):
+        return None
+    run = document.get("run")
+    version = run.get("version") if isinstance(run, dict) else None
+    return version if isinstance(version, int) and not isinstance(version, bool) else None

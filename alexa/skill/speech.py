@@ -1,0 +1,222 @@
+"""Everything the skill says: fixed phrases and the builders that turn pipeline facts into speech.
+
+Plain text only (no SSML); `skill.intents` escapes it before it reaches the response.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime
+
+from skill.pipeline import Execution, Metric, Outcome, Progress
+
+SKILL_NAME = "Sage build"
+
+WELCOME = (
+    "Welcome to sage build. You can start a build, ask for its status, hear how the last build "
+    "did, stop a running build, or roll back. What would you like to do?"
+)
+REPROMPT = "What would you like to do? You can say start a build, or what is the status."
+HELP = (
+    "Sage build trains and deploys your SageMaker model. Say start a build to train a new "
+    "version, is my build done to hear where it is, how did the last build do for its result, "
+    "stop the build to stop a running one, or roll back to version 3 to serve an earlier model. "
+    "What would you like to do?"
+)
+GOODBYE = "Goodbye."
+FALLBACK = (
+    "Sorry, sage build can't help with that. You can start a build, ask for its status, hear "
+    "how the last build did, stop a build, or roll back. What would you like to do?"
+)
+ERROR = "Sorry, something went wrong while talking to your pipeline. Please try again later."
+
+NO_RUNS = "You haven't run any builds yet. Say start a build to train your first model."
+LAUNCHED = (
+    "OK, I've asked sage build to start a new build. It will train your model and deploy it. "
+    "Ask me is my build done to follow it."
+)
+NOTHING_TO_STOP = "No build is running, so there is nothing to stop."
+ROLLBACK_ONE_BACK = (
+    "OK, I've asked sage build to roll the endpoint back to the previous version. "
+    "You'll get a notification when it's done."
+)
+ROLLBACK_BAD_VERSION = (
+    "I didn't catch a version number I can roll back to. Say roll back to version, then a "
+    "number, like roll back to version 3."
+)
+
+_STATUS_WORDS = {
+    "SUCCEEDED": "succeeded",
+    "FAILED": "failed",
+    "TIMED_OUT": "timed out",
+    "ABORTED": "was stopped",
+    "PENDING_REDRIVE": "failed",
+}
+
+# First match wins: the more specific keywords come before the general ones.
+_ACTIVITIES: tuple[tuple[str, str], ...] = (
+    ("clean up", "cleaning up after a failed deployment"),
+    ("notify failed", "reporting a failure"),
+    ("training image", "building the training image"),
+    ("inference image", "building the inference image"),
+    ("tuning", "tuning the model"),
+    ("train", "training"),
+    ("etl", "preparing the data"),
+    ("postprocess", "post-processing"),
+    ("verify endpoint", "checking the endpoint"),
+    ("endpoint", "deploying to the endpoint"),
+    ("deploy", "deploying to the endpoint"),
+    ("model artifact", "finding the model artifact"),
+    ("model", "creating the model"),
+    ("initialize", "starting up"),
+    ("previous", "starting up"),
+    ("notify started", "starting up"),
+    ("record version", "finishing up"),
+    ("notify succeeded", "finishing up"),
+)
+
+
+def info(stack_name: str) -> str:
+    return (
+        f"Sage build runs continuous training and deployment for the stack {stack_name}. "
+        "A build trains your model on SageMaker, deploys it to an endpoint, checks that the "
+        "endpoint serves it, and notifies you. You can start a build, stop it, ask for its "
+        "status, hear how the last build did, or roll back to an earlier version."
+    )
+
+
+def activity(state: str | None) -> str:
+    """What a build is doing, from the name of the state it is in ("Wait For Training")."""
+    if not state:
+        return "running"
+    lowered = state.lower()
+    for keyword, phrase in _ACTIVITIES:
+        if keyword in lowered:
+            return phrase
+    return f"at the step {state.rstrip('?').strip()}"
+
+
+def ago(then: datetime, now: datetime) -> str:
+    """How long ago, in words: "12 minutes ago", "2 hours and 5 minutes ago", "3 days ago"."""
+    seconds = max(0, int((now - then).total_seconds()))
+    if seconds < 60:
+        return "less than a minute ago"
+    minutes = seconds // 60
+    if minutes < 60:
+        return f"{_count(minutes, 'minute')} ago"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        rest = f" and {_count(minutes, 'minute')}" if minutes else ""
+        return f"{_count(hours, 'hour')}{rest} ago"
+    return f"{_count(hours // 24, 'day')} ago"
+
+
+def _count(n: int, unit: str) -> str:
+    return f"{n} {unit}" if n == 1 else f"{n} {unit}s"
+
+
+def _your_build(version: int | None, which: str = "") -> str:
+    label = f"Your {which}build"
+    return f"{label}, version {version}," if version is not None else label
+
+
+def running(progress: Progress, now: datetime) -> str:
+    """ "Your build, version 4, is training. It started 12 minutes ago." """
+    started = ago(progress.execution.started_at, now)
+    return (
+        f"{_your_build(progress.version)} is {activity(progress.state)}. It started {started}."
+    )
+
+
+def already_running(progress: Progress, now: datetime) -> str:
+    return (
+        f"A build is already running. {running(progress, now)} "
+        "Say stop the build if you want to stop it first."
+    )
+
+
+def stopped(progress: Progress) -> str:
+    return f"OK. {_your_build(progress.version)} has been stopped."
+
+
+def finished(outcome: Outcome, now: datetime) -> str:
+    """ "Your last build, version 4, succeeded 2 hours ago." """
+    execution = outcome.execution
+    word = _STATUS_WORDS.get(execution.status, execution.status.lower().replace("_", " "))
+    when = ago(execution.stopped_at or execution.started_at, now)
+    return f"{_your_build(outcome.version, 'last ')} {word} {when}."
+
+
+def status_finished(outcome: Outcome, now: datetime) -> str:
+    return f"No build is running. {finished(outcome, now)}"
+
+
+def last_build(outcome: Outcome, now: datetime, *, another_running: bool = False) -> str:
+    """The last finished build: how it ended, its main metric, or why it failed."""
+    parts = ["A build is running right now."] if another_running else []
+    parts.append(finished(outcome, now))
+    if outcome.execution.status == "SUCCEEDED":
+        if outcome.metric is not None:
+            parts.append(metric(outcome.metric))
+        if outcome.endpoint_config:
+            parts.append("It is deployed to your endpoint.")
+    elif outcome.error or outcome.cause:
+        parts.append(failure(outcome.error, outcome.cause))
+    return " ".join(parts)
+
+
+def metric(value: Metric) -> str:
+    """ "Its validation rmse was 0.213." """
+    return f"Its {spoken_name(value.name)} was {number(value.value)}."
+
+
+def spoken_name(name: str) -> str:
+    """A metric or error name as words: "validation:rmse" → "validation rmse"."""
+    words = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", name)
+    return " ".join(re.split(r"[:_\-./\s]+", words)).strip().lower()
+
+
+def number(value: float) -> str:
+    """A metric value rounded for the ear: three significant digits, no trailing zeros."""
+    if value == int(value) and abs(value) < 1e6:
+        return str(int(value))
+    return f"{value:.3g}"
+
+
+def failure(error: str, cause: str, limit: int = 160) -> str:
+    """Why a build failed, short: the error name in words, then the cause's message."""
+    reason = spoken_name(error) if error else "an error"
+    message = _cause_message(cause)
+    if not message:
+        return f"The reason was {reason}."
+    message = message.rstrip(".")
+    if len(message) > limit:
+        return f"The reason was {reason}: {message[:limit].rsplit(' ', 1)[0]}..."
+    return f"The reason was {reason}: {message}."
+
+
+def _cause_message(cause: str) -> str:
+    try:
+        parsed = json.loads(cause)
+    except ValueError:
+        parsed = None
+    if isinstance(parsed, dict):
+        for key in ("errorMessage", "Cause", "message"):
+            if isinstance(parsed.get(key), str):
+                return parsed[key].strip()
+    return cause.strip()
+
+
+def rollback_to(version: int) -> str:
+    return (
+        f"OK, I've asked sage build to roll the endpoint back to version {version}. "
+        "You'll get a notification when it's done."
+    )
+
+
+def rollback_busy(progress: Progress, now: datetime) -> str:
+    return (
+        f"{running(progress, now)} Wait for it to finish, or say stop the build, "
+        "before rolling back."
+    )

@@ -1,0 +1,140 @@
+"""Create the model and endpoint config, deploy the endpoint, verify it, clean up a failure."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from botocore.exceptions import ClientError
+
+from domain import requests, status
+from domain.aws import ClientFactory, describe_endpoint, invoke_json, is_not_found
+from domain.context import RunContext
+from domain.errors import DeployFailed, SilentRollback
+from domain.jobs import Job, polled, started
+from domain.settings import Settings
+from domain.training import run_config
+
+
+def create_model(state: dict, settings: Settings, aws: ClientFactory) -> dict:
+    """CreateModel: https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateModel.html"""
+    model_data_url = state["training"].get("artifact", "")
+    request = requests.model_request(
+        RunContext.from_dict(state["context"]), run_config(state), model_data_url
+    )
+    if settings.model_config_lambda:
+        request = invoke_json(
+            aws, settings.model_config_lambda, {"state": state, "request": request}
+        )
+    aws("sagemaker").create_model(**request)
+    return {"name": request["ModelName"], "model_data_url": model_data_url}
+
+
+def create_endpoint_config(state: dict, settings: Settings, aws: ClientFactory) -> dict:
+    """CreateEndpointConfig: https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateEndpointConfig.html"""
+    request = requests.endpoint_config_request(
+        RunContext.from_dict(state["context"]), run_config(state), state["model"]["name"]
+    )
+    if settings.endpoint_config_lambda:
+        request = invoke_json(
+            aws, settings.endpoint_config_lambda, {"state": state, "request": request}
+        )
+    aws("sagemaker").create_endpoint_config(**request)
+    return Job(
+        name=state["context"]["resources"]["endpoint"],
+        extra={
+            "endpoint_config": request["EndpointConfigName"],
+            "previous_config": state["endpoint"]["previous_config"],
+            "action": "",
+        },
+    ).to_dict()
+
+
+def deploy_endpoint(
+    deployment: Job, state: dict, settings: Settings, aws: ClientFactory, now: datetime
+) -> Job:
+    """CreateEndpoint when the endpoint does not exist, else UpdateEndpoint (blue/green)."""
+    sagemaker = aws("sagemaker")
+    endpoint, config = deployment.name, deployment.extra["endpoint_config"]
+    current = describe_endpoint(aws, endpoint)
+    if current is None:
+        sagemaker.create_endpoint(
+            EndpointName=endpoint,
+            EndpointConfigName=config,
+            Tags=[{"Key": "sagebuild:stack", "Value": state["run"]["stack"]}],
+        )
+        action = "create"
+    elif current["EndpointStatus"] in {"Failed", "OutOfService"}:
+        raise DeployFailed(
+            f"endpoint {endpoint} is {current['EndpointStatus']} and cannot be updated; "
+            "delete it (aws sagemaker delete-endpoint) and start the run again"
+        )
+    else:
+        sagemaker.update_endpoint(EndpointName=endpoint, EndpointConfigName=config)
+        action = "update"
+    return started(
+        endpoint, now, settings.poll_floor_seconds, **{**deployment.extra, "action": action}
+    )
+
+
+def poll_endpoint(deployment: Job, settings: Settings, aws: ClientFactory, now: datetime) -> Job:
+    current = describe_endpoint(aws, deployment.name)
+    if current is None:
+        return polled(
+            deployment, status.FAILED, now, settings.poll_floor_seconds,
+            reason=f"endpoint {deployment.name} disappeared", endpoint_status="Missing",
+        )
+    return polled(
+        deployment,
+        status.normalise("endpoint", current["EndpointStatus"]),
+        now,
+        settings.poll_floor_seconds,
+        reason=current.get("FailureReason", ""),
+        endpoint_status=current["EndpointStatus"],
+        current_config=current.get("EndpointConfigName", ""),
+    )
+
+
+def verify_endpoint(deployment: Job) -> None:
+    """The endpoint must be InService on this run's config (catches SageMaker's silent rollback)."""
+    expected = deployment.extra["endpoint_config"]
+    running = deployment.extra.get("current_config", "")
+    if running.lower() != expected.lower():
+        detail = f": {deployment.reason}" if deployment.reason else ""
+        raise SilentRollback(
+            f"endpoint {deployment.name} is InService but runs {running or 'no config'} "
+            f"instead of {expected} (SageMaker rolled the update back){detail}"
+        )
+
+
+def _delete(call, **kwargs) -> bool:
+    try:
+        call(**kwargs)
+        return True
+    except ClientError as error:
+        if is_not_found(error):
+            return False
+        raise
+
+
+def clean_up_deploy(state: dict, aws: ClientFactory) -> dict:
+    """Delete what the failed deploy created; the endpoint only if it ended Failed."""
+    sagemaker = aws("sagemaker")
+    deleted: list[str] = []
+    deployment = state.get("deployment") or {}
+    endpoint = deployment.get("name") or state.get("context", {}).get("resources", {}).get(
+        "endpoint", ""
+    )
+    current = describe_endpoint(aws, endpoint) if endpoint else None
+    if current is not None and current["EndpointStatus"] == "Failed":
+        if _delete(sagemaker.delete_endpoint, EndpointName=endpoint):
+            deleted.append(f"endpoint {endpoint}")
+    config = deployment.get("endpoint_config", "")
+    in_use = current is not None and current.get("EndpointConfigName") == config
+    if config and not (in_use and current["EndpointStatus"] != "Failed") and _delete(
+        sagemaker.delete_endpoint_config, EndpointConfigName=config
+    ):
+        deleted.append(f"endpoint config {config}")
+    model = (state.get("model") or {}).get("name", "")
+    if model and _delete(sagemaker.delete_model, ModelName=model):
+        deleted.append(f"model {model}")
+    return {"deleted": deleted, "endpoint_status": (current or {}).get("EndpointStatus", "Missing")}

@@ -1,0 +1,135 @@
+"""What the TrainStatusTopic says: a short subject, plain words, bounded size, attributes.
+
+The original attached the whole state to every message; here the body is a few lines that a
+person reads and the attributes are what a machine filters on.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from domain.aws import ClientFactory
+
+MAX_SUBJECT = 100  # SNS limit
+MAX_BODY = 8 * 1024
+KINDS = ("started", "succeeded", "failed", "rolled_back", "queued")
+
+
+@dataclass(frozen=True)
+class Notification:
+    subject: str
+    body: str
+    attributes: dict[str, str]
+
+
+def _cause_text(error: dict) -> str:
+    """The human part of a Step Functions error object {Error, Cause}."""
+    cause = error.get("Cause") or ""
+    try:
+        parsed = json.loads(cause)
+        if isinstance(parsed, dict) and "errorMessage" in parsed:
+            cause = parsed["errorMessage"]
+    except (ValueError, TypeError):
+        pass
+    return str(cause)
+
+
+def _failed_step(state: dict) -> str:
+    for key, label in (
+        ("deployment", "deploy"),
+        ("inference_image_build", "inference image build"),
+        ("training", "training"),
+        ("training_image_build", "training image build"),
+        ("etl", "ETL hook"),
+        ("postprocess", "PostProcess hook"),
+    ):
+        if (state.get(key) or {}).get("status") in {"Failed", "Stopped", "InProgress"}:
+            return label
+    return "initialize" if "context" not in state else "pipeline"
+
+
+def _duration(state: dict, now: datetime) -> str:
+    started = (state.get("run") or {}).get("started_at")
+    if not started:
+        return ""
+    seconds = int((now - datetime.fromisoformat(started)).total_seconds())
+    minutes, seconds = divmod(max(0, seconds), 60)
+    return f"{minutes} min {seconds} s" if minutes else f"{seconds} s"
+
+
+def _console(region: str, service_path: str) -> str:
+    return f"https://{region}.console.aws.amazon.com/{service_path}"
+
+
+def build_notification(kind: str, state: dict, stack: str, region: str, now: datetime) -> Notification:
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
+    run = state.get("run") or {}
+    version = run.get("version", "")
+    label = f"v{version}" if version else "run"
+    outcome = {"started": "started", "succeeded": "succeeded", "failed": "FAILED",
+               "rolled_back": "rolled back", "queued": "queued"}[kind]
+    subject = f"sagebuild {stack} {label}: {outcome}"[:MAX_SUBJECT]
+    lines = [f"Stack: {stack}", f"Version: {version or 'not assigned'}"]
+    if run.get("execution"):
+        lines.append(f"Execution: {run['execution']}")
+    trigger = run.get("trigger") or state.get("trigger") or {}
+    if trigger:
+        lines.append(f"Trigger: {trigger.get('source', '?')} ({trigger.get('detail', '')})")
+    training = state.get("training") or {}
+    if training.get("name"):
+        lines.append(f"Training job: {training['name']}")
+    for metric in training.get("metrics", [])[:10]:
+        lines.append(f"Metric {metric['MetricName']}: {metric['Value']:g}")
+    model = (state.get("model") or {}).get("name")
+    if model:
+        lines.append(f"Model: {model}")
+    endpoint = (state.get("context") or {}).get("resources", {}).get("endpoint", "")
+    deployment = state.get("deployment") or {}
+    if endpoint and kind != "started":
+        lines.append(f"Endpoint: {endpoint} (config {deployment.get('endpoint_config') or 'unchanged'})")
+    if kind == "failed":
+        error = state.get("error") or {}
+        lines.insert(0, f"The run failed at {_failed_step(state)}: {_cause_text(error)}")
+        lines.append(f"Error: {error.get('Error', 'unknown')}")
+        cleanup = (state.get("cleanup") or {}).get("deleted")
+        if cleanup:
+            lines.append("Cleaned up: " + ", ".join(cleanup))
+        if endpoint:
+            lines.append("The endpoint keeps serving the previous version (if it had one).")
+    elif kind == "succeeded":
+        lines.insert(0, f"Version {version} is live." if state.get("flags", {}).get("deploy")
+                     else f"Version {version} built its model (deploy was off).")
+    duration = _duration(state, now)
+    if duration and kind != "started":
+        lines.append(f"Duration: {duration}")
+    if run.get("execution") and region:
+        lines.append("Console: " + _console(region, "states/home#/v2/executions/details/")
+                     + str(run.get("execution_arn", run["execution"])))
+    body = "\n".join(lines)
+    if len(body.encode()) > MAX_BODY:
+        body = body.encode()[: MAX_BODY - 20].decode(errors="ignore") + "\n[truncated]"
+    attributes = {
+        "stack": stack,
+        "outcome": kind,
+        "version": str(version),
+        "execution": str(run.get("execution", "")),
+    }
+    if kind == "failed":
+        attributes["error"] = str((state.get("error") or {}).get("Error", ""))[:256]
+    return Notification(subject=subject, body=body, attributes={k: v for k, v in attributes.items() if v})
+
+
+def publish(topic_arn: str, notification: Notification, aws: ClientFactory) -> str:
+    response = aws("sns").publish(
+        TopicArn=topic_arn,
+        Subject=notification.subject,
+        Message=notification.body,
+        MessageAttributes={
+            key: {"DataType": "String", "StringValue": value}
+            for key, value in notification.attributes.items()
+        },
+    )
+    return response["MessageId"]

@@ -1,0 +1,54 @@
+"""Roll the endpoint back: one version back, or to a named version.
+
+The original chained configs through a `sagebuild:previous` tag and read the wrong tag. Here
+every endpoint config name carries its version (`<stack>-v<N>-<suffix>`), so the target is
+found by listing the stack's configs; configs of failed deploys were deleted by the pipeline.
+"""
+
+from __future__ import annotations
+
+from domain.aws import ClientFactory, describe_endpoint
+from domain.errors import RollbackFailed
+from domain.naming import sanitise, version_of
+
+
+def stack_configs(aws: ClientFactory, stack: str) -> list[tuple[int, str]]:
+    """(version, name) of every endpoint config of the stack, newest first."""
+    paginator = aws("sagemaker").get_paginator("list_endpoint_configs")
+    found = []
+    for page in paginator.paginate(NameContains=sanitise(stack), SortBy="CreationTime",
+                                   SortOrder="Descending"):
+        for item in page["EndpointConfigs"]:
+            version = version_of(item["EndpointConfigName"])
+            if version is not None:
+                found.append((version, item["EndpointConfigName"]))
+    return found
+
+
+def choose_target(configs: list[tuple[int, str]], current: str, to_version: int | None) -> str:
+    current_version = version_of(current)
+    if to_version is not None:
+        for version, name in configs:
+            if version == to_version:
+                return name
+        available = sorted({v for v, _ in configs})
+        raise RollbackFailed(
+            f"no endpoint config for version {to_version}; versions available: {available}"
+        )
+    for version, name in configs:
+        if current_version is None or version < current_version:
+            return name
+    raise RollbackFailed(f"there is no version before {current} to roll back to")
+
+
+def roll_back(aws: ClientFactory, stack: str, endpoint: str, to_version: int | None) -> dict:
+    described = describe_endpoint(aws, endpoint)
+    if described is None:
+        raise RollbackFailed(f"endpoint {endpoint} does not exist; nothing to roll back")
+    current = described["EndpointConfigName"]
+    target = choose_target(stack_configs(aws, stack), current, to_version)
+    if target == current:
+        return {"endpoint": endpoint, "from": current, "to": target, "changed": False}
+    aws("sagemaker").update_endpoint(EndpointName=endpoint, EndpointConfigName=target)
+    return {"endpoint": endpoint, "from": current, "to": target, "changed": True,
+            "version": version_of(target)}

@@ -1,0 +1,138 @@
+"""Initialize a run: validate the parameters, assign the version and names, decide the path.
+
+Nothing is created on AWS before the parameter document has passed validation.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from domain import jobs, naming
+from domain.aws import ClientFactory, describe_endpoint, read_json_parameter, split_s3_uri
+from domain.config import merge_overrides, parse_config
+from domain.context import RunContext, StackResources
+from domain.errors import InvalidParameters
+from domain.settings import Settings
+
+SCRIPT_MODE = {"SCIKIT", "XGBOOST", "PYTORCH", "TENSORFLOW", "MXNET"}
+LOOP_KEYS = (
+    "etl",
+    "training_image_build",
+    "training",
+    "inference_image_build",
+    "deployment",
+    "postprocess",
+)
+
+
+def resources_of(settings: Settings) -> StackResources:
+    return StackResources(
+        stack=settings.stack_name,
+        region=settings.region,
+        account=settings.account,
+        data_bucket=settings.data_bucket,
+        artifact_bucket=settings.artifact_bucket,
+        checkpoint_bucket=settings.checkpoint_bucket,
+        code_bucket=settings.code_bucket,
+        image_repository_uri=settings.image_repository_uri,
+        training_role_arn=settings.training_role_arn,
+        model_role_arn=settings.model_role_arn,
+        endpoint=naming.endpoint_name(settings.stack_name, settings.endpoint_name),
+    )
+
+
+def framework_of(document: dict, settings: Settings) -> str:
+    return str(document.get("framework") or settings.config_framework).upper()
+
+
+def decide_flags(document: dict, framework: str, settings: Settings) -> dict:
+    """Which optional parts of the pipeline this run takes."""
+    build = document.get("build") or {}
+    train = bool(document.get("train", True))
+    byod = framework == "BYOD"
+
+    def build_flag(key: str, image_key: str, needed: bool) -> bool:
+        if build.get(key) is not None:
+            return bool(build[key]) and needed
+        return byod and needed and not document.get(image_key)
+
+    return {
+        "etl": bool(settings.etl_state_machine),
+        "train": train,
+        "tune": train and document.get("configtrain") == "SAGEMAKERHPO",
+        "build_training_image": build_flag("Training", "TrainingImage", train),
+        "build_inference_image": build_flag("Inference", "InferenceImage", True),
+        "deploy": bool(document.get("deployEndpoint", True)),
+        "postprocess": bool(settings.postprocess_state_machine),
+    }
+
+
+def _versioned_copy(aws: ClientFactory, source: str, code_bucket: str, key: str) -> str:
+    """Copy a user's script tarball to a per-version key so redeploys use the old code."""
+    if not source or not source.startswith("s3://"):
+        return ""
+    bucket, src_key = split_s3_uri(source)
+    aws("s3").copy_object(Bucket=code_bucket, Key=key, CopySource={"Bucket": bucket, "Key": src_key})
+    return f"s3://{code_bucket}/{key}"
+
+
+def initialize_run(
+    inputs: dict, settings: Settings, aws: ClientFactory, execution: str, now: datetime
+) -> dict:
+    """The state document of a new run (see docs/architecture.md)."""
+    overrides = inputs.get("overrides") or {}
+    if not isinstance(overrides, dict):
+        raise InvalidParameters(
+            [f"overrides: expected a JSON object of parameter keys, got {overrides!r}"]
+        )
+    stored = read_json_parameter(aws, settings.parameter_name)
+    merged = merge_overrides(stored, overrides)
+    framework = framework_of(merged, settings)
+    document = parse_config(merged, framework).to_document()
+
+    last = read_json_parameter(aws, settings.version_parameter_name)
+    version = int(last.get("version", 0)) + 1
+    resources = resources_of(settings)
+    names = naming.run_names(settings.stack_name, resources.endpoint, version, execution)
+    current = describe_endpoint(aws, resources.endpoint)
+
+    training_source = inference_source = ""
+    if framework in SCRIPT_MODE:
+        training_source = _versioned_copy(
+            aws, str(document.get("trainsourcefile") or ""), settings.code_bucket,
+            f"versions/training/v{version}.tar.gz",
+        )
+        host = str(document.get("hostsourcefile") or "") or str(document.get("trainsourcefile") or "")
+        inference_source = _versioned_copy(
+            aws, host, settings.code_bucket, f"versions/inference/v{version}.tar.gz"
+        )
+    context = RunContext(
+        resources=resources,
+        version=version,
+        names=names,
+        training_source_uri=training_source,
+        inference_source_uri=inference_source,
+    )
+    state: dict = {
+        "run": {
+            "stack": settings.stack_name,
+            "version": version,
+            "execution": execution,
+            "framework": framework,
+            "started_at": now.isoformat(),
+            "trigger": inputs.get("trigger")
+            or {"source": "manual", "detail": "started without a trigger"},
+        },
+        "context": context.to_dict(),
+        "config": document,
+        "flags": decide_flags(document, framework, settings),
+        "endpoint": {
+            "exists": current is not None,
+            "status": (current or {}).get("EndpointStatus", ""),
+            "previous_config": (current or {}).get("EndpointConfigName", ""),
+        },
+        "model": {"name": "", "model_data_url": ""},
+        "error": {"Error": "", "Cause": ""},
+    }
+    state.update({key: jobs.not_started() for key in LOOP_KEYS})
+    return state

@@ -1,0 +1,10 @@
+"""Poll Tuning Job."""
+
+from domain.training import poll_tuning_job
+from handlers.common import aws, get_settings, job_at, logger, now, state_of
+
+
+@logger.inject_lambda_context
+def handler(event: dict, context: object) -> dict:
+    job = job_at(state_of(event), "training")
+    return poll_tuning_job(job, get_settings(), aws, now()).to_dict()
