@@ -28,12 +28,12 @@ class SkillVerificationFailed(Exception):
 def skill_handler() -> Callable[[dict[str, Any], Any], dict[str, Any]]:
     """The SkillBuilder's Lambda handler: every intent handler, the catch-all, the skill id."""
     builder = SkillBuilder()
-    builder.skill_id = get_settings().skill_id
+    builder.skill_id = get_settings().skill_id  # type: ignore[assignment]
     for handler_class in intents.REQUEST_HANDLERS:
         builder.add_request_handler(handler_class())
     builder.add_exception_handler(intents.CatchAllExceptionHandler())
     builder.add_global_request_interceptor(intents.LogRequestInterceptor())
-    return builder.lambda_handler()
+    return builder.lambda_handler()  # type: ignore[return-value]
 
 
 def application_id(event: dict[str, Any]) -> str | None:

@@ -44,6 +44,19 @@ def pipeline() -> Pipeline:
     )
 
 
+def intent_name(handler_input: HandlerInput) -> str | None:
+    """The intent's name, or None for any other request."""
+    request = handler_input.request_envelope.request
+    if isinstance(request, IntentRequest) and request.intent is not None:
+        return str(request.intent.name)
+    return None
+
+
+def request_type(handler_input: HandlerInput) -> str | None:
+    request = handler_input.request_envelope.request
+    return getattr(request, "object_type", None)
+
+
 def answer(handler_input: HandlerInput, text: str, *, reprompt: str | None = None) -> Response:
     """Speak ``text`` and show it on a card; keep the session open only to ask something."""
     builder = handler_input.response_builder.speak(escape(text))
@@ -194,9 +207,7 @@ class FallbackIntentHandler(AbstractRequestHandler):
         return is_request_type("IntentRequest")(handler_input)
 
     def handle(self, handler_input: HandlerInput) -> Response:
-        request = handler_input.request_envelope.request
-        name = request.intent.name if isinstance(request, IntentRequest) else ""
-        logger.info("unhandled intent", extra={"intent": name})
+        logger.info("unhandled intent", extra={"intent": intent_name(handler_input)})
         return answer(handler_input, speech.FALLBACK, reprompt=speech.REPROMPT)
 
 
@@ -227,10 +238,7 @@ class OtherRequestHandler(AbstractRequestHandler):
         return True
 
     def handle(self, handler_input: HandlerInput) -> Response:
-        logger.info(
-            "request ignored",
-            extra={"request_type": handler_input.request_envelope.request.object_type},
-        )
+        logger.info("request ignored", extra={"request_type": request_type(handler_input)})
         return handler_input.response_builder.response
 
 
@@ -252,12 +260,8 @@ class LogRequestInterceptor(AbstractRequestInterceptor):
     """Log each request's type and intent as keys."""
 
     def process(self, handler_input: HandlerInput) -> None:
-        request = handler_input.request_envelope.request
-        intent = request.intent.name if isinstance(request, IntentRequest) else None
-        logger.info(
-            "alexa request",
-            extra={"request_type": request.object_type, "intent": intent},
-        )
+        keys = {"request_type": request_type(handler_input), "intent": intent_name(handler_input)}
+        logger.info("alexa request", extra=keys)
 
 
 # Dispatch order: the first handler whose can_handle is true answers.

@@ -14,7 +14,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 import boto3
@@ -26,7 +26,7 @@ HISTORY_PAGE = 20  # events read from either end of an execution history
 RECENT_EXECUTIONS = 20  # executions searched for the last finished one
 
 
-@lru_cache(maxsize=None)
+@cache
 def client(service: str) -> Any:
     """The boto3 client for ``service``, created on first use and then reused."""
     return boto3.client(service)
@@ -127,7 +127,9 @@ class Pipeline:
         return next((e for e in self._recent_executions(RECENT_EXECUTIONS) if not e.running), None)
 
     def _recent_executions(self, count: int) -> list[Execution]:
-        response = self.sfn.list_executions(stateMachineArn=self.state_machine_arn, maxResults=count)
+        response = self.sfn.list_executions(
+            stateMachineArn=self.state_machine_arn, maxResults=count
+        )
         executions = [Execution.from_api(item) for item in response.get("executions", [])]
         return sorted(executions, key=lambda e: e.started_at, reverse=True)[:count]
 
@@ -168,9 +170,9 @@ class Pipeline:
         version = _version_of(document)
         if version is None:
             version = self.run_version(execution)
-        state = document if isinstance(document, dict) else {}
-        training = state.get("training") if isinstance(state.get("training"), dict) else {}
-        deployment = state.get("deployment") if isinstance(state.get("deployment"), dict) else {}
+        state: dict[str, Any] = document if isinstance(document, dict) else {}
+        training = _section(state, "training")
+        deployment = _section(state, "deployment")
         return Outcome(
             execution=execution,
             version=version,
@@ -244,6 +246,11 @@ def main_metric(metrics: Any) -> Metric | None:
             if metric.name.lower().startswith(prefix):
                 return metric
     return valid[0] if valid else None
+
+
+def _section(document: dict[str, Any], key: str) -> dict[str, Any]:
+    value = document.get(key)
+    return value if isinstance(value, dict) else {}
 
 
 def _is_number(value: Any) -> bool:

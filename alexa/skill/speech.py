@@ -9,7 +9,7 @@ import json
 import re
 from datetime import datetime
 
-from skill.pipeline import Execution, Metric, Outcome, Progress
+from skill.pipeline import Metric, Outcome, Progress
 
 SKILL_NAME = "Sage build"
 
@@ -124,9 +124,7 @@ def _your_build(version: int | None, which: str = "") -> str:
 def running(progress: Progress, now: datetime) -> str:
     """ "Your build, version 4, is training. It started 12 minutes ago." """
     started = ago(progress.execution.started_at, now)
-    return (
-        f"{_your_build(progress.version)} is {activity(progress.state)}. It started {started}."
-    )
+    return f"{_your_build(progress.version)} is {activity(progress.state)}. It started {started}."
 
 
 def already_running(progress: Progress, now: datetime) -> str:

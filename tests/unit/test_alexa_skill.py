@@ -15,26 +15,20 @@ from typing import Any
 import boto3
 import pytest
 from ask_sdk_core.exceptions import AskSdkException
+from helpers import load_event
 from moto import mock_aws
 from moto.stepfunctions.models import stepfunctions_backends
-
 from skill import handler as skill_entry
 from skill import intents, pipeline, speech
 from skill.pipeline import Execution, Metric, Outcome, Progress
 from skill.settings import MissingSetting, get_settings
 
-EVENTS = Path(__file__).resolve().parents[1] / "events"
 MODEL = Path(__file__).resolve().parents[2] / "alexa" / "interaction_model.json"
 SKILL_ID = "amzn1.ask.skill.11111111-2222-4333-8444-555555555555"
 REGION = "us-east-1"
 NOW = datetime(2025, 11, 26, 10, 12, 0, tzinfo=UTC)
 STARTED = datetime(2025, 11, 26, 10, 0, 0)  # moto keeps naive UTC datetimes
 DEFINITION = json.dumps({"StartAt": "Initialize", "States": {"Initialize": {"Type": "Succeed"}}})
-
-
-def load_event(name: str) -> dict[str, Any]:
-    """A request envelope fixture from tests/events."""
-    return json.loads((EVENTS / name).read_text())
 
 
 @dataclass
@@ -107,18 +101,48 @@ def _initialize_history(version: int, current_state: str) -> list[dict]:
     at = datetime(2025, 11, 26, 10, 0, 1, tzinfo=UTC)
     document = {"run": {"stack": "demo", "version": version, "execution": "x"}, "flags": {}}
     return [
-        {"timestamp": at, "type": "ExecutionStarted", "id": 1, "previousEventId": 0,
-         "executionStartedEventDetails": {"input": "{}", "roleArn": "arn:aws:iam::1:role/r"}},
-        {"timestamp": at, "type": "TaskStateEntered", "id": 2, "previousEventId": 1,
-         "stateEnteredEventDetails": {"name": "Initialize", "input": "{}"}},
-        {"timestamp": at, "type": "TaskStateExited", "id": 3, "previousEventId": 2,
-         "stateExitedEventDetails": {"name": "Initialize", "output": json.dumps(document)}},
-        {"timestamp": at, "type": "TaskStateEntered", "id": 4, "previousEventId": 3,
-         "stateEnteredEventDetails": {"name": "Start Training Job", "input": "{}"}},
-        {"timestamp": at, "type": "TaskStateExited", "id": 5, "previousEventId": 4,
-         "stateExitedEventDetails": {"name": "Start Training Job", "output": "{}"}},
-        {"timestamp": at, "type": "WaitStateEntered", "id": 6, "previousEventId": 5,
-         "stateEnteredEventDetails": {"name": current_state, "input": "{}"}},
+        {
+            "timestamp": at,
+            "type": "ExecutionStarted",
+            "id": 1,
+            "previousEventId": 0,
+            "executionStartedEventDetails": {"input": "{}", "roleArn": "arn:aws:iam::1:role/r"},
+        },
+        {
+            "timestamp": at,
+            "type": "TaskStateEntered",
+            "id": 2,
+            "previousEventId": 1,
+            "stateEnteredEventDetails": {"name": "Initialize", "input": "{}"},
+        },
+        {
+            "timestamp": at,
+            "type": "TaskStateExited",
+            "id": 3,
+            "previousEventId": 2,
+            "stateExitedEventDetails": {"name": "Initialize", "output": json.dumps(document)},
+        },
+        {
+            "timestamp": at,
+            "type": "TaskStateEntered",
+            "id": 4,
+            "previousEventId": 3,
+            "stateEnteredEventDetails": {"name": "Start Training Job", "input": "{}"},
+        },
+        {
+            "timestamp": at,
+            "type": "TaskStateExited",
+            "id": 5,
+            "previousEventId": 4,
+            "stateExitedEventDetails": {"name": "Start Training Job", "output": "{}"},
+        },
+        {
+            "timestamp": at,
+            "type": "WaitStateEntered",
+            "id": 6,
+            "previousEventId": 5,
+            "stateEnteredEventDetails": {"name": current_state, "input": "{}"},
+        },
     ]
 
 
@@ -194,7 +218,8 @@ def ends_session(reply: dict[str, Any]) -> bool:
 def test_launch_request_welcomes_and_keeps_the_session_open(stack: Stack) -> None:
     reply = invoke("launch_request")
     assert spoken(reply) == speech.WELCOME
-    assert reply["response"]["reprompt"]["outputSpeech"]["ssml"] == f"<speak>{speech.REPROMPT}</speak>"
+    reprompt = reply["response"]["reprompt"]["outputSpeech"]["ssml"]
+    assert reprompt == f"<speak>{speech.REPROMPT}</speak>"
     assert not ends_session(reply)
 
 
@@ -237,8 +262,7 @@ def test_start_build_while_a_build_runs_publishes_nothing(stack: Stack) -> None:
     stack.start("run-4", history=_initialize_history(4, "Wait For Training"))
     reply = invoke("start_build_intent")
     assert spoken(reply).startswith(
-        "A build is already running. Your build, version 4, is training. "
-        "It started 12 minutes ago."
+        "A build is already running. Your build, version 4, is training. It started 12 minutes ago."
     )
     assert stack.messages(stack.launch_queue) == []
 
@@ -278,10 +302,19 @@ def test_status_of_a_finished_build_says_how_it_ended(stack: Stack) -> None:
 
 
 def test_status_reads_only_the_latest_execution(stack: Stack) -> None:
-    stack.start("run-1", status="FAILED", started=STARTED - timedelta(days=2),
-                stopped=STARTED - timedelta(days=2))
-    stack.start("run-2", status="ABORTED", started=STARTED - timedelta(hours=3),
-                stopped=STARTED - timedelta(hours=2, minutes=55), output=None)
+    stack.start(
+        "run-1",
+        status="FAILED",
+        started=STARTED - timedelta(days=2),
+        stopped=STARTED - timedelta(days=2),
+    )
+    stack.start(
+        "run-2",
+        status="ABORTED",
+        started=STARTED - timedelta(hours=3),
+        stopped=STARTED - timedelta(hours=2, minutes=55),
+        output=None,
+    )
     assert spoken(invoke("status_intent")) == (
         "No build is running. Your last build was stopped 3 hours and 7 minutes ago."
     )
@@ -324,10 +357,13 @@ def test_amazon_stop_and_cancel_end_the_session_and_leave_the_build_running(
 def test_last_build_reports_version_outcome_main_metric_and_deployment(stack: Stack) -> None:
     output = {
         "run": {"version": 4},
-        "training": {"status": "Completed", "metrics": [
-            {"MetricName": "train:rmse", "Value": 0.1},
-            {"MetricName": "validation:rmse", "Value": 0.21347},
-        ]},
+        "training": {
+            "status": "Completed",
+            "metrics": [
+                {"MetricName": "train:rmse", "Value": 0.1},
+                {"MetricName": "validation:rmse", "Value": 0.21347},
+            ],
+        },
         "deployment": {"status": "Completed", "endpoint_config": "demo-config-4"},
     }
     stack.start("run-4", status="SUCCEEDED", stopped=STARTED + timedelta(minutes=2), output=output)
@@ -338,7 +374,9 @@ def test_last_build_reports_version_outcome_main_metric_and_deployment(stack: St
 
 
 def test_last_build_reports_why_a_build_failed(stack: Stack) -> None:
-    cause = json.dumps({"errorMessage": "AlgorithmError: loss is NaN", "errorType": "TrainingFailed"})
+    cause = json.dumps(
+        {"errorMessage": "AlgorithmError: loss is NaN", "errorType": "TrainingFailed"}
+    )
     stack.start(
         "run-5",
         status="FAILED",
@@ -354,16 +392,22 @@ def test_last_build_reports_why_a_build_failed(stack: Stack) -> None:
 
 
 def test_last_build_escapes_text_that_would_break_ssml(stack: Stack) -> None:
-    stack.start("run-6", status="FAILED", stopped=STARTED, error="BuildFailed",
-                cause="exit <1> & no image")
+    stack.start(
+        "run-6", status="FAILED", stopped=STARTED, error="BuildFailed", cause="exit <1> & no image"
+    )
     reply = invoke("last_build_intent")
     assert "exit &lt;1&gt; &amp; no image" in reply["response"]["outputSpeech"]["ssml"]
     assert "exit <1> & no image" in reply["response"]["card"]["content"]
 
 
 def test_last_build_while_a_build_runs_reports_the_last_finished_one(stack: Stack) -> None:
-    stack.start("run-3", status="SUCCEEDED", started=STARTED - timedelta(hours=1),
-                stopped=STARTED - timedelta(minutes=30), output={"run": {"version": 3}})
+    stack.start(
+        "run-3",
+        status="SUCCEEDED",
+        started=STARTED - timedelta(hours=1),
+        stopped=STARTED - timedelta(minutes=30),
+        output={"run": {"version": 3}},
+    )
     stack.start("run-4")
     assert spoken(invoke("last_build_intent")) == (
         "A build is running right now. Your last build, version 3, succeeded 42 minutes ago."
@@ -470,8 +514,13 @@ def test_missing_setting_fails_the_invocation_naming_the_variable(
 
 
 def test_missing_skill_id_setting_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("STATE_MACHINE_ARN", "LAUNCH_TOPIC_ARN", "ROLLBACK_TOPIC_ARN",
-                 "STATUS_TOPIC_ARN", "STACK_NAME"):
+    for name in (
+        "STATE_MACHINE_ARN",
+        "LAUNCH_TOPIC_ARN",
+        "ROLLBACK_TOPIC_ARN",
+        "STATUS_TOPIC_ARN",
+        "STACK_NAME",
+    ):
         monkeypatch.setenv(name, "x")
     monkeypatch.setenv("ALEXA_SKILL_ID", "  ")
     get_settings.cache_clear()
@@ -575,9 +624,17 @@ def test_interaction_model_has_the_invocation_name_and_every_intent() -> None:
     assert model["invocationName"] == "sage build"
     names = {intent["name"] for intent in model["intents"]}
     assert names == {
-        "StartBuildIntent", "StopBuildIntent", "StatusIntent", "InfoIntent", "RollbackIntent",
-        "LastBuildIntent", "AMAZON.HelpIntent", "AMAZON.StopIntent", "AMAZON.CancelIntent",
-        "AMAZON.FallbackIntent", "AMAZON.NavigateHomeIntent",
+        "StartBuildIntent",
+        "StopBuildIntent",
+        "StatusIntent",
+        "InfoIntent",
+        "RollbackIntent",
+        "LastBuildIntent",
+        "AMAZON.HelpIntent",
+        "AMAZON.StopIntent",
+        "AMAZON.CancelIntent",
+        "AMAZON.FallbackIntent",
+        "AMAZON.NavigateHomeIntent",
     }
 
 

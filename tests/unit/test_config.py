@@ -1,7 +1,6 @@
 """The parameter document schema: defaults per framework, coercion, and every-problem errors."""
 
 import pytest
-
 from domain.config import (
     FRAMEWORKS,
     defaults_for,
@@ -125,8 +124,7 @@ def test_every_bad_key_is_reported_in_plain_sentences():
             "hostinstancetype: expected a SageMaker instance type like 'ml.m5.large', "
             "got 'm5.large'",
             "deployEndpoint: expected true or false, got 'maybe'",
-            "ModelArtifacts: expected an S3 URI like 's3://bucket/key', "
-            "got 'bucket/model.tar.gz'",
+            "ModelArtifacts: expected an S3 URI like 's3://bucket/key', got 'bucket/model.tar.gz'",
         ]
     )
 
@@ -318,7 +316,9 @@ def test_malformed_ranges_are_rejected(value, expected):
 
 
 def test_range_encoded_as_json_string_is_accepted():
-    config = parse_config({**HPO, "hyperparameters": {"lr": '{"MinValue": 0.1, "MaxValue": 1}'}}, "SCIKIT")
+    config = parse_config(
+        {**HPO, "hyperparameters": {"lr": '{"MinValue": 0.1, "MaxValue": 1}'}}, "SCIKIT"
+    )
 
     assert config.parameter_ranges()[0].kind == "Continuous"
 
@@ -368,7 +368,9 @@ def test_spot_wait_defaults_to_max_run_and_cannot_be_shorter():
 def test_pipeline_container_needs_tag_or_image():
     problems = problems_of({"pipeline": [{"environment": {}}]}, "BYOD")
 
-    assert problems == ["pipeline.0: expected exactly one of 'tag' or 'image', got {'environment': {}}"]
+    assert problems == [
+        "pipeline.0: expected exactly one of 'tag' or 'image', got {'environment': {}}"
+    ]
 
 
 def test_merge_overrides_is_shallow_and_overrides_win():

@@ -4,7 +4,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from domain import images
 from domain.config import parse_config
 from domain.errors import UnsupportedConfiguration
@@ -159,9 +158,9 @@ def test_neuron_instances_are_unsupported_without_an_image_override():
 
 
 def test_every_registry_but_lda_covers_the_same_commercial_regions():
-    table = json.loads(
-        (Path(images.__file__).with_name("image_uris.json")).read_text()
-    )["registries"]
+    table = json.loads((Path(images.__file__).with_name("image_uris.json")).read_text())[
+        "registries"
+    ]
     regions = {name: set(accounts) for name, accounts in table.items()}
 
     full = regions["deep-learning-containers"]

@@ -1,7 +1,6 @@
 """CreateTrainingJob requests, compared with literal dicts per framework."""
 
 import pytest
-
 from domain.config import parse_config
 from domain.context import Names, RunContext, StackResources
 from domain.errors import UnsupportedConfiguration

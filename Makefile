@@ -1,0 +1,53 @@
+# sagebuild — `make` alone prints this help.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help install system-deps demo test test-fast lint template-lint types check bench graph clean
+
+help: ## Show the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[local,dev]"
+	@touch $(STAMP)
+
+install: $(STAMP) system-deps ## Create .venv and install everything (idempotent)
+
+system-deps: ## proot runs BYOD train/serve programs without Docker (Debian package)
+	@command -v proot >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    (apt-get install -y -qq proot >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq proot >/dev/null)); \
+	  else echo "note: install proot (apt-get install proot) to run BYOD images locally"; fi; }
+
+demo: install ## Run the whole loop on the local stack: deploy, train, deploy, predict
+	$(BIN)/python -m sagebuild.demo
+
+test: install ## Every test: unit, handler, local stack, end to end
+	$(BIN)/python -m pytest -q -n 2 --dist loadgroup
+
+test-fast: install ## Unit and handler tests only
+	$(BIN)/python -m pytest -q tests/unit tests/handlers
+
+lint: install ## ruff (lint + format check)
+	$(BIN)/ruff check lambdas alexa src tests
+	$(BIN)/ruff format --check lambdas alexa src tests
+
+template-lint: install ## cfn-lint on template.yaml
+	$(BIN)/cfn-lint template.yaml
+
+types: install ## mypy on the deployed code and the local stack
+	$(BIN)/mypy lambdas alexa src
+
+check: lint template-lint types test ## Every check a change needs
+
+bench: install ## Benchmarks: orchestration cost, cold import, local demo timing (docs/benchmarks.md)
+	$(BIN)/python -m sagebuild.bench
+
+clean: ## Remove the virtualenv and caches
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache build dist
