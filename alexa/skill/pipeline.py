@@ -17,8 +17,6 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-import boto3
-
 RUNNING = "RUNNING"
 STOP_ERROR = "StoppedByAlexa"
 STOP_CAUSE = "Stopped by voice request through the sage build Alexa skill."
@@ -28,7 +26,12 @@ RECENT_EXECUTIONS = 20  # executions searched for the last finished one
 
 @cache
 def client(service: str) -> Any:
-    """The boto3 client for ``service``, created on first use and then reused."""
+    """The boto3 client for ``service``, created on first use and then reused.
+
+    boto3 itself is imported here, so a welcome or help request never pays for it.
+    """
+    import boto3
+
     return boto3.client(service)
 
 

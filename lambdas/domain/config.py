@@ -229,9 +229,17 @@ class MetricDefinition(_Strict):
     Regex: Text
 
 
+def _tag_value(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    raise _fail("expected a string")
+
+
 class Tag(_Strict):
     Key: Text
-    Value: Annotated[str, BeforeValidator(lambda v: v if isinstance(v, str) else _text(v))]
+    Value: Annotated[str, BeforeValidator(_tag_value)]
 
 
 class TuningObjective(_Strict):
@@ -489,7 +497,7 @@ _FRAMEWORK_DEFAULTS: dict[str, dict[str, Any]] = {
 
 def normalise_framework(framework: Any) -> str:
     """The canonical framework name; CHAINER raises `UnsupportedConfiguration`."""
-    name = framework.strip().upper() if isinstance(framework, str) else framework
+    name = framework.strip().upper() if isinstance(framework, str) else ""
     if name in RETIRED_FRAMEWORKS:
         raise UnsupportedConfiguration(RETIRED_FRAMEWORKS[name])
     if name not in FRAMEWORKS:

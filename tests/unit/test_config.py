@@ -385,3 +385,14 @@ def test_merge_overrides_is_shallow_and_overrides_win():
 def test_merge_overrides_rejects_a_non_object():
     with pytest.raises(InvalidParameters, match="launch overrides: expected a JSON object"):
         merge_overrides({}, "train=false")  # type: ignore[arg-type]
+
+
+def test_non_string_framework_is_invalid():
+    with pytest.raises(InvalidParameters, match=r"framework: expected one of .*, got \[1\]"):
+        parse_config({"framework": [1]}, "BYOD")
+
+
+def test_numeric_tag_values_become_strings():
+    config = parse_config({"Tags": [{"Key": "cost-center", "Value": 42}]}, "BYOD")
+
+    assert config.Tags[0].Value == "42"

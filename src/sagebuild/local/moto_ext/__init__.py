@@ -1,0 +1,42 @@
+"""Extensions of moto that the local stack needs, one module per replaced moto behaviour.
+
+- `lambda_runner`: Lambda code runs in-process (moto needs Docker), own env per function.
+- `stepfunctions`: CFN state machines land in the executing backend with substitutions;
+  Choice on a missing path fails like AWS; fast waits for tests.
+- `custom_resources`: custom resources get Create, Update and Delete; failures fail the stack.
+- `skipped_types`: resource types moto skips are created by us; unknown types fail the deploy.
+
+`install_all()` applies them all and returns one uninstall callable (undoes them in reverse).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+
+def install_all(
+    *, cache_dir: Path | None = None, endpoint_url: str | None = None
+) -> Callable[[], None]:
+    """Install every extension; returns the uninstall callable."""
+    from . import custom_resources, lambda_runner, skipped_types, stepfunctions
+
+    undo: list[Callable[[], None]] = []
+    try:
+        undo.append(lambda_runner.install(cache_dir=cache_dir, endpoint_url=endpoint_url))
+        undo.append(stepfunctions.install())
+        undo.append(custom_resources.install())
+        undo.append(skipped_types.install())
+    except BaseException:
+        for step in reversed(undo):
+            step()
+        raise
+
+    def uninstall() -> None:
+        while undo:
+            undo.pop()()
+
+    return uninstall
+
+
+__all__ = ["install_all"]

@@ -1,0 +1,489 @@
+"""Resource types moto's CloudFormation skips, created by the local stack instead.
+
+moto behaviour replaced (moto 5.2.5): a resource type without a moto model is logged ("No Moto
+CloudFormation support for ...") and silently skipped; the stack still reaches CREATE_COMPLETE
+and `list_stack_resources` shows a row with an empty LogicalResourceId.
+
+Here, the skipped types the project uses get small CloudFormation models of their own (moto
+discovers them as direct `CloudFormationModel` subclasses), so they are created in dependency
+order, resolve in Ref/GetAtt, show in the stack's resources and are deleted with the stack:
+
+- AWS::SNS::Subscription (SAM's SNS events), AWS::CodeBuild::Project,
+  AWS::CodeCommit::Repository, AWS::S3::BucketPolicy, AWS::SNS::TopicPolicy,
+  AWS::SQS::QueuePolicy: created in moto's backends.
+- NOT_EMULATED (e.g. AWS::CloudWatch::Alarm): accepted and recorded (`recorded()`), nothing
+  runs them locally.
+
+Any other type moto has no model for fails the deploy, naming its logical id and type.
+AWS::Events::Rule is a moto model (rule and targets stored) but moto never fires schedules and
+cannot deliver to Lambda targets: the local stack fires them on demand (`LocalStack.fire_schedule`).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from moto.core.common_models import CloudFormationModel
+from moto.moto_api._internal import mock_random
+
+from .custom_resources import ResourceFailed
+
+#: Types accepted without emulation, with the reason shown to users.
+NOT_EMULATED: dict[str, str] = {
+    "AWS::CloudWatch::Alarm": "alarms are recorded but never evaluated locally",
+    "AWS::Lambda::EventInvokeConfig": "async retry settings are recorded, not applied locally",
+}
+
+
+@dataclass(frozen=True)
+class RecordedResource:
+    stack_id: str
+    logical_id: str
+    resource_type: str
+    reason: str
+    properties: dict[str, Any]
+
+
+_RECORDED: list[RecordedResource] = []
+_RECORDED_LOCK = threading.Lock()
+
+
+def recorded() -> list[RecordedResource]:
+    """Resources accepted but not emulated (see NOT_EMULATED), in creation order."""
+    with _RECORDED_LOCK:
+        return list(_RECORDED)
+
+
+def _json(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def _suffix() -> str:
+    return mock_random.get_random_string(length=12, include_digits=True, lower_case=False)
+
+
+def _api_shape(value: Any) -> Any:
+    """CloudFormation PascalCase properties → the API's camelCase (BuildSpec → buildspec)."""
+    if isinstance(value, dict):
+        shaped = {}
+        for key, item in value.items():
+            name = "buildspec" if key == "BuildSpec" else key[:1].lower() + key[1:]
+            shaped[name] = _api_shape(item)
+        return shaped
+    if isinstance(value, list):
+        return [_api_shape(item) for item in value]
+    return value
+
+
+class _Skipped:
+    """Shared behaviour of the models below (mixed in; moto needs direct subclasses)."""
+
+    physical_id: str = ""
+
+    @property
+    def physical_resource_id(self) -> str:
+        return self.physical_id
+
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return ""
+
+    @classmethod
+    def has_cfn_attr(cls, attr: str) -> bool:
+        return True
+
+    def is_created(self) -> bool:
+        return True
+
+    def get_cfn_attribute(self, attribute_name: str) -> Any:
+        attributes: dict[str, Any] = getattr(self, "attributes", {})
+        if attribute_name in attributes:
+            return attributes[attribute_name]
+        from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
+
+        raise UnformattedGetAttTemplateException()
+
+    @classmethod
+    def update_from_cloudformation_json(  # type: ignore[misc]
+        cls,
+        original_resource: Any,
+        new_resource_name: str,
+        cloudformation_json: Any,
+        account_id: str,
+        region_name: str,
+    ) -> Any:
+        original_resource.delete(account_id, region_name)
+        return cls.create_from_cloudformation_json(  # type: ignore[attr-defined]
+            new_resource_name, cloudformation_json, account_id, region_name
+        )
+
+    @classmethod
+    def delete_from_cloudformation_json(  # type: ignore[misc]
+        cls, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str
+    ) -> None:
+        return None
+
+
+class SnsSubscription(_Skipped, CloudFormationModel):
+    """AWS::SNS::Subscription → SNS Subscribe (+ FilterPolicy, RawMessageDelivery)."""
+
+    def __init__(self, account_id: str, region: str, arn: str) -> None:
+        self.account_id, self.region, self.physical_id = account_id, region, arn
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::SNS::Subscription"
+
+    @classmethod
+    def create_from_cloudformation_json(  # type: ignore[misc]
+        cls,
+        resource_name: str,
+        cloudformation_json: Any,
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> SnsSubscription:
+        from moto.sns.models import sns_backends
+
+        properties = cloudformation_json["Properties"]
+        topic_arn = properties["TopicArn"]
+        region = properties.get("Region") or topic_arn.split(":")[3] or region_name
+        backend = sns_backends[account_id][region]
+        subscription = backend.subscribe(topic_arn, properties["Endpoint"], properties["Protocol"])
+        for name in ("FilterPolicy", "FilterPolicyScope", "RawMessageDelivery",
+                     "RedrivePolicy", "DeliveryPolicy"):
+            if name in properties:
+                value = properties[name]
+                if isinstance(value, bool):
+                    value = "true" if value else "false"
+                backend.set_subscription_attributes(subscription.arn, name, _json(value))
+        return cls(account_id, region, subscription.arn)
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        from moto.sns.models import sns_backends
+
+        sns_backends[self.account_id][self.region].unsubscribe(self.physical_id)
+
+
+class CodeBuildProject(_Skipped, CloudFormationModel):
+    """AWS::CodeBuild::Project → CodeBuild CreateProject (the API shape local CodeBuild reads)."""
+
+    def __init__(self, account_id: str, region: str, name: str, arn: str) -> None:
+        self.account_id, self.region, self.physical_id = account_id, region, name
+        self.attributes = {"Arn": arn}
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::CodeBuild::Project"
+
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return "Name"
+
+    @classmethod
+    def create_from_cloudformation_json(  # type: ignore[misc]
+        cls,
+        resource_name: str,
+        cloudformation_json: Any,
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> CodeBuildProject:
+        from moto.codebuild.models import codebuild_backends
+
+        properties = cloudformation_json["Properties"]
+        name = properties.get("Name", resource_name)
+        backend = codebuild_backends[account_id][region_name]
+        backend.create_project(
+            project_name=name,
+            description=properties.get("Description"),
+            project_source=_api_shape(properties.get("Source", {"Type": "NO_SOURCE"})),
+            artifacts=_api_shape(properties.get("Artifacts", {"Type": "NO_ARTIFACTS"})),
+            environment=_api_shape(properties.get("Environment", {})),
+            service_role=properties.get("ServiceRole", ""),
+            tags=_api_shape(properties.get("Tags")),
+            cache=_api_shape(properties.get("Cache")),
+            timeout=properties.get("TimeoutInMinutes"),
+            queued_timeout=properties.get("QueuedTimeoutInMinutes"),
+            source_version=properties.get("SourceVersion"),
+            logs_config=_api_shape(properties.get("LogsConfig")),
+            vpc_config=_api_shape(properties.get("VpcConfig")),
+        )
+        arn = backend.codebuild_projects[name].arn
+        return cls(account_id, region_name, name, arn)
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        from moto.codebuild.models import codebuild_backends
+
+        codebuild_backends[self.account_id][self.region].delete_project(self.physical_id)
+
+
+class CodeCommitRepository(_Skipped, CloudFormationModel):
+    """AWS::CodeCommit::Repository → CodeCommit CreateRepository (Ref = repository id)."""
+
+    def __init__(self, account_id: str, region: str, metadata: dict[str, Any]) -> None:
+        self.account_id, self.region = account_id, region
+        self.name = metadata["repositoryName"]
+        self.physical_id = metadata["repositoryId"]
+        self.attributes = {
+            "Arn": metadata["Arn"],
+            "CloneUrlHttp": metadata["cloneUrlHttp"],
+            "CloneUrlSsh": metadata["cloneUrlSsh"],
+            "Name": self.name,
+        }
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::CodeCommit::Repository"
+
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return "RepositoryName"
+
+    @classmethod
+    def create_from_cloudformation_json(  # type: ignore[misc]
+        cls,
+        resource_name: str,
+        cloudformation_json: Any,
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> CodeCommitRepository:
+        from moto.codecommit.models import codecommit_backends
+
+        properties = cloudformation_json["Properties"]
+        name = properties.get("RepositoryName", resource_name)
+        metadata = codecommit_backends[account_id][region_name].create_repository(
+            name, properties.get("RepositoryDescription", "")
+        )
+        return cls(account_id, region_name, metadata)
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        from moto.codecommit.models import codecommit_backends
+
+        codecommit_backends[self.account_id][self.region].delete_repository(self.name)
+
+
+class S3BucketPolicy(_Skipped, CloudFormationModel):
+    """AWS::S3::BucketPolicy → S3 PutBucketPolicy."""
+
+    def __init__(self, account_id: str, bucket: str) -> None:
+        self.account_id, self.bucket = account_id, bucket
+        self.physical_id = f"{bucket}-policy-{_suffix()}"
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::S3::BucketPolicy"
+
+    @classmethod
+    def create_from_cloudformation_json(  # type: ignore[misc]
+        cls,
+        resource_name: str,
+        cloudformation_json: Any,
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> S3BucketPolicy:
+        from moto.s3.models import s3_backends
+
+        properties = cloudformation_json["Properties"]
+        bucket = properties["Bucket"]
+        policy = _json(properties["PolicyDocument"]).encode("utf-8")
+        s3_backends[account_id]["aws"].put_bucket_policy(bucket, policy)
+        return cls(account_id, bucket)
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        from moto.s3.models import s3_backends
+
+        try:
+            s3_backends[self.account_id]["aws"].delete_bucket_policy(self.bucket)
+        except Exception:  # noqa: BLE001 - the bucket is already gone: nothing to remove
+            return
+
+
+class SnsTopicPolicy(_Skipped, CloudFormationModel):
+    """AWS::SNS::TopicPolicy → SNS SetTopicAttributes Policy on each topic."""
+
+    def __init__(self, topics: list[str]) -> None:
+        self.topics = topics
+        self.physical_id = f"topic-policy-{_suffix()}"
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::SNS::TopicPolicy"
+
+    @classmethod
+    def create_from_cloudformation_json(  # type: ignore[misc]
+        cls,
+        resource_name: str,
+        cloudformation_json: Any,
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> SnsTopicPolicy:
+        from moto.sns.models import sns_backends
+
+        properties = cloudformation_json["Properties"]
+        topics = list(properties["Topics"])
+        for arn in topics:
+            sns_backends[account_id][arn.split(":")[3]].set_topic_attribute(
+                arn, "Policy", _json(properties["PolicyDocument"])
+            )
+        return cls(topics)
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        return None  # AWS puts the default policy back; moto keeps no default to restore
+
+
+class SqsQueuePolicy(_Skipped, CloudFormationModel):
+    """AWS::SQS::QueuePolicy → SQS SetQueueAttributes Policy on each queue URL."""
+
+    def __init__(self) -> None:
+        self.physical_id = f"queue-policy-{_suffix()}"
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::SQS::QueuePolicy"
+
+    @classmethod
+    def create_from_cloudformation_json(  # type: ignore[misc]
+        cls,
+        resource_name: str,
+        cloudformation_json: Any,
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> SqsQueuePolicy:
+        from moto.sqs.models import sqs_backends
+
+        properties = cloudformation_json["Properties"]
+        for url in properties["Queues"]:
+            sqs_backends[account_id][region_name].set_queue_attributes(
+                url.rstrip("/").rsplit("/", 1)[-1],
+                {"Policy": _json(properties["PolicyDocument"])},
+            )
+        return cls()
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        return None
+
+
+def _recorded_model(resource_type: str, reason: str) -> type[CloudFormationModel]:
+    """A model that accepts `resource_type` and records it as not emulated."""
+
+    def create(
+        cls: Any,
+        resource_name: str,
+        cloudformation_json: Any,
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> Any:
+        item = RecordedResource(
+            stack_id=kwargs.get("StackId", ""),
+            logical_id=kwargs.get("LogicalId", resource_name),
+            resource_type=resource_type,
+            reason=reason,
+            properties=dict(cloudformation_json.get("Properties", {})),
+        )
+        with _RECORDED_LOCK:
+            _RECORDED.append(item)
+        resource = cls()
+        resource.physical_id = resource_name
+        service = resource_type.split("::")[1].lower()
+        resource.attributes = {
+            "Arn": f"arn:aws:{service}:{region_name}:{account_id}:{resource_name}"
+        }
+        return resource
+
+    def delete(self: Any, account_id: str, region_name: str) -> None:
+        return None
+
+    name = "Recorded" + resource_type.replace("::", "")
+    return type(
+        name,
+        (_Skipped, CloudFormationModel),
+        {
+            "cloudformation_type": staticmethod(lambda: resource_type),
+            "create_from_cloudformation_json": classmethod(create),
+            "delete": delete,
+            "__init__": lambda self: None,
+        },
+    )
+
+
+_RECORDED_MODELS: dict[str, type[CloudFormationModel]] = {}
+
+
+# --------------------------------------------------------------------------- install
+
+
+def is_supported(resource_type: str) -> bool:
+    """Whether the local stack creates (or records) this resource type."""
+    from moto.cloudformation.parsing import NULL_MODELS, get_model_map
+
+    return (
+        resource_type.startswith("Custom::")
+        or resource_type in NULL_MODELS
+        or resource_type in get_model_map()
+    )
+
+
+def unsupported_resources(template: dict[str, Any]) -> list[tuple[str, str]]:
+    """(logical id, type) of every resource in a transformed template nobody would create."""
+    return [
+        (logical_id, resource.get("Type", ""))
+        for logical_id, resource in (template.get("Resources") or {}).items()
+        if not is_supported(resource.get("Type", ""))
+    ]
+
+
+def _refresh_model_map() -> None:
+    from moto.cloudformation import parsing
+
+    parsing.get_model_list.cache_clear()
+    parsing.get_model_map.cache_clear()
+    parsing.get_name_type_map.cache_clear()
+
+
+def install() -> Callable[[], None]:
+    """Register the models above and fail on unknown types; returns the uninstall callable."""
+    from moto.cloudformation import parsing
+
+    for resource_type, reason in NOT_EMULATED.items():
+        if resource_type not in _RECORDED_MODELS:
+            _refresh_model_map()
+            if resource_type in parsing.get_model_map():
+                continue  # a newer moto emulates it
+            _RECORDED_MODELS[resource_type] = _recorded_model(resource_type, reason)
+    _refresh_model_map()
+
+    original = parsing.__dict__["parse_and_create_resource"]
+
+    def parse_and_create_resource(
+        logical_id: str, resource_json: dict[str, Any], resources_map: Any, *args: Any, **kw: Any
+    ) -> Any:
+        resource_type = resource_json.get("Type", "")
+        condition = resource_json.get("Condition")
+        skipped = bool(condition) and not resources_map.lazy_condition_map[condition]
+        if not skipped and not is_supported(resource_type):
+            raise ResourceFailed(
+                logical_id,
+                resource_type,
+                f"resource type {resource_type} is not emulated by the local stack "
+                "(moto has no CloudFormation model for it and sagebuild adds none)",
+            )
+        return original(logical_id, resource_json, resources_map, *args, **kw)
+
+    parsing.parse_and_create_resource = parse_and_create_resource
+
+    def uninstall() -> None:
+        # The models stay registered (Python cannot unregister a subclass); they are inert
+        # outside a CloudFormation deploy. The unknown-type check is removed.
+        parsing.parse_and_create_resource = original
+
+    return uninstall
