@@ -90,7 +90,7 @@ class EndpointNotFound(ServiceException):
     code = "ValidationError"
 
 
-@dataclass
+@dataclass(eq=False)
 class ModelServer:
     """One running model server process for one production variant."""
 
@@ -547,6 +547,7 @@ class LocalSageMaker:
         env = dict(os.environ)
         env.update(environment)
         env["SAGEMAKER_BIND_TO_PORT"] = str(port)
+        env["SAGEBUILD_BIND_HOST"] = "127.0.0.1"
         env["PYTHONUNBUFFERED"] = "1"
         timeout = PING_TIMEOUT_SECONDS
         if image.is_byod:
