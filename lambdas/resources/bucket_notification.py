@@ -13,8 +13,8 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
-
 from domain.clients import client
+
 from resources._helper import error_code, new_helper
 
 logger = Logger()
@@ -38,7 +38,9 @@ def _current(bucket: str) -> dict:
 def _without(config: dict, config_id: str) -> dict:
     topics = [t for t in config.get("TopicConfigurations", []) if t.get("Id") != config_id]
     result = {**config, "TopicConfigurations": topics}
-    return {key: value for key, value in result.items() if value or key == "EventBridgeConfiguration"}
+    return {
+        key: value for key, value in result.items() if value or key == "EventBridgeConfiguration"
+    }
 
 
 def put_notification(bucket: str, topic_arn: str, config_id: str = DEFAULT_ID) -> dict:

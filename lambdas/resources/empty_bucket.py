@@ -10,8 +10,8 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
-
 from domain.clients import client
+
 from resources._helper import error_code, new_helper
 
 logger = Logger()
@@ -37,7 +37,9 @@ def empty_bucket(bucket: str) -> int:
             ]
             for start in range(0, len(keys), _BATCH):
                 batch = keys[start : start + _BATCH]
-                response = s3.delete_objects(Bucket=bucket, Delete={"Objects": batch, "Quiet": True})
+                response = s3.delete_objects(
+                    Bucket=bucket, Delete={"Objects": batch, "Quiet": True}
+                )
                 errors = response.get("Errors", [])
                 if errors:
                     first = errors[0]

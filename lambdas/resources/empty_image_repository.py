@@ -10,8 +10,8 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
-
 from domain.clients import client
+
 from resources._helper import error_code, new_helper
 
 logger = Logger()

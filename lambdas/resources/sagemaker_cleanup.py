@@ -17,10 +17,10 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
-
 from domain.aws import is_not_found
 from domain.clients import client
 from domain.naming import endpoint_name, sanitise
+
 from resources._helper import new_helper
 
 logger = Logger()
@@ -109,8 +109,9 @@ def create(event: dict, context: Any) -> str:
 
 @helper.update
 def update(event: dict, context: Any) -> str:
-    new, old = stack_endpoint(event["ResourceProperties"]), stack_endpoint(
-        event["OldResourceProperties"]
+    new, old = (
+        stack_endpoint(event["ResourceProperties"]),
+        stack_endpoint(event["OldResourceProperties"]),
     )
     if new != old and delete_endpoint(old):
         logger.info("renamed endpoint: deleted the old one", extra={"endpoint": old, "new": new})
