@@ -11,6 +11,9 @@ import importlib
 from types import ModuleType
 from typing import Any
 
+from crhelper import CfnResource
+
+_SEND = CfnResource._send  # the real method, captured before any test patches it
 STACK_ID = "arn:aws:cloudformation:us-east-1:123456789012:stack/demo/00000000-0000-0000-0000-0"
 
 
@@ -46,13 +49,11 @@ def load_resource(name: str) -> ModuleType:
 def invoke(module: ModuleType, event: dict, context: Any, monkeypatch: Any) -> dict:
     """Run the module's handler and return the response body it sent to CloudFormation."""
     sent: list[dict] = []
-    helper = module.helper
-    original = type(helper)._send
 
     def capture(self: Any, status: Any = None, reason: str = "", send_response: Any = None):
-        return original(self, status, reason, send_response=lambda url, body, ssl: sent.append(body))
+        return _SEND(self, status, reason, send_response=lambda url, body, ssl: sent.append(body))
 
-    monkeypatch.setattr(type(helper), "_send", capture)
+    monkeypatch.setattr(CfnResource, "_send", capture)
     module.handler(event, context)
     assert len(sent) == 1, f"expected one response to CloudFormation, got {len(sent)}"
     return sent[0]

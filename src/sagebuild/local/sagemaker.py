@@ -985,3 +985,15 @@ def endpoint_log(endpoint_name: str) -> str:
     directory = _local().endpoint_dir(endpoint_name)
     logs = sorted(directory.glob("*/server.log"), key=lambda p: p.stat().st_mtime)
     return "".join(f"== {p.parent.name}\n{p.read_text(errors='replace')}" for p in logs)
+
+
+def endpoint_ports(endpoint_name: str) -> list[int]:
+    """The 127.0.0.1 ports of the model servers currently serving `endpoint_name`."""
+    local = _local()
+    with local.lock:
+        return [
+            server.port
+            for (_, _, name), state in local.endpoints.items()
+            if name == endpoint_name
+            for server in state.servers
+        ]

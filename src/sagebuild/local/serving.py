@@ -13,6 +13,9 @@ Requests go through the inference toolkits' handler convention: the user's modul
 - `predict_fn`: `model.predict(data)` (a Booster predicts on a DMatrix);
 - `output_fn`: `application/json` (default) or `text/csv` by `Accept`.
 
+Test hook: the model environment variable `SAGEBUILD_LOCAL_FAIL=1` makes the server exit at
+start, like a model that cannot load.
+
 The model is loaded before the port opens: a model that cannot load makes the process exit
 with the error on stderr, so `/ping` never answers and the endpoint fails with that reason.
 """
@@ -218,6 +221,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--default-accept", default="application/json")
     args = parser.parse_args(argv)
+    if os.environ.get("SAGEBUILD_LOCAL_FAIL") == "1":
+        print("model server cannot start: SAGEBUILD_LOCAL_FAIL=1 (test hook)", flush=True)
+        return 1
     try:
         module = load_user_module(args.code_dir, args.program)
         predictor = Predictor(args.model_dir, module, args.default_accept)

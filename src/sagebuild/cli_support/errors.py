@@ -1,0 +1,41 @@
+"""User errors of the CLI and their one-line messages (never a traceback)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class UserError(Exception):
+    """Something the user can fix: shown as one line on stderr, exit code 2."""
+
+
+def one_line(error: BaseException) -> str | None:
+    """The one line for a known exception, or None for a bug (which keeps its traceback)."""
+    import botocore.exceptions as bx
+
+    if isinstance(error, UserError):
+        return str(error)
+    if isinstance(error, bx.NoCredentialsError | bx.PartialCredentialsError):
+        return (
+            "AWS credentials not found: configure them (aws configure, AWS_PROFILE) "
+            "or use the local stack (sagebuild local up)"
+        )
+    if isinstance(error, bx.ProfileNotFound):
+        return f"AWS profile not found: {error.kwargs.get('profile', '')}"
+    if isinstance(error, bx.NoRegionError):
+        return "no AWS region: pass --region or set AWS_REGION"
+    if isinstance(error, bx.EndpointConnectionError):
+        return f"cannot reach {error.kwargs.get('endpoint_url', 'the endpoint')}: is it running?"
+    if isinstance(error, bx.ClientError):
+        info: dict[str, Any] = error.response.get("Error", {})
+        operation = getattr(error, "operation_name", "") or "AWS"
+        return f"{operation} failed: {info.get('Code', '?')}: {info.get('Message', '')}".strip()
+    if isinstance(error, bx.BotoCoreError):
+        return f"AWS error: {error}"
+    try:
+        from sagebuild.local.deploy import DeployError
+    except ImportError:  # the [local] extra is not installed
+        DeployError = ()  # type: ignore[assignment,misc]  # noqa: N806
+    if DeployError and isinstance(error, DeployError):
+        return str(error)
+    return None

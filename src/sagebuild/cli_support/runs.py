@@ -1,0 +1,247 @@
+"""Runs of the pipeline as the CLI shows them, read from Step Functions.
+
+A run is one execution of the StateMachine output. Its path is the states it entered (the
+StateEntered events of its history), its state document the latest JSON input/output in the
+history that has a `run` key (see docs/architecture.md, "The state document").
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from sagebuild.cli_support.errors import UserError
+
+LOOP_KEYS = (
+    "etl",
+    "training_image_build",
+    "training",
+    "inference_image_build",
+    "deployment",
+    "postprocess",
+)
+_FAILURE_EVENTS = (
+    "TaskFailed",
+    "TaskTimedOut",
+    "LambdaFunctionFailed",
+    "LambdaFunctionTimedOut",
+    "LambdaFunctionScheduleFailed",
+    "LambdaFunctionStartFailed",
+    "ExecutionFailed",
+    "ExecutionTimedOut",
+    "ExecutionAborted",
+)
+
+
+@dataclass
+class RunPath:
+    """Where a run went: states entered in order, states that failed, the current state."""
+
+    entered: list[str] = field(default_factory=list)
+    failed: set[str] = field(default_factory=set)
+    current: str | None = None
+    edges: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def visited(self) -> set[str]:
+        return set(self.entered)
+
+
+def list_runs(sfn: Any, state_machine: str, limit: int = 20) -> list[dict[str, Any]]:
+    """Executions of the pipeline, newest first."""
+    runs: list[dict[str, Any]] = []
+    kwargs: dict[str, Any] = {"stateMachineArn": state_machine, "maxResults": min(limit, 100)}
+    while len(runs) < limit:
+        page = sfn.list_executions(**kwargs)
+        runs.extend(page.get("executions", []))
+        if not page.get("nextToken"):
+            break
+        kwargs["nextToken"] = page["nextToken"]
+    runs.sort(key=lambda e: e.get("startDate") or datetime.min.replace(tzinfo=timezone.utc),
+              reverse=True)
+    return runs[:limit]
+
+
+def resolve_run(sfn: Any, state_machine: str, run: str | None) -> str:
+    """The execution ARN of `run` (a name or ARN), or of the current (else latest) run."""
+    if run and run.startswith("arn:"):
+        return run
+    runs = list_runs(sfn, state_machine, limit=100)
+    if run:
+        for item in runs:
+            if item["name"] == run:
+                return str(item["executionArn"])
+        raise UserError(f"no run named {run}")
+    if not runs:
+        raise UserError("no run yet: start one with: sagebuild start")
+    running = [r for r in runs if r.get("status") == "RUNNING"]
+    return str((running or runs)[0]["executionArn"])
+
+
+def history_events(sfn: Any, execution: str) -> list[dict[str, Any]]:
+    """Every event of an execution, oldest first."""
+    events: list[dict[str, Any]] = []
+    kwargs: dict[str, Any] = {"executionArn": execution, "maxResults": 1000}
+    while True:
+        page = sfn.get_execution_history(**kwargs)
+        events.extend(page.get("events", []))
+        if not page.get("nextToken"):
+            return events
+        kwargs["nextToken"] = page["nextToken"]
+
+
+def _details(event: dict[str, Any]) -> dict[str, Any]:
+    for key, value in event.items():
+        if key.endswith("EventDetails") and isinstance(value, dict):
+            return value
+    return {}
+
+
+def path_of(events: list[dict[str, Any]], status: str = "RUNNING") -> RunPath:
+    """The states a run entered, those that failed, and the current one (if still running)."""
+    path = RunPath()
+    open_state: str | None = None
+    for event in events:
+        kind = event.get("type", "")
+        details = _details(event)
+        if kind.endswith("StateEntered"):
+            name = details.get("name", "")
+            if path.entered:
+                path.edges.append((path.entered[-1], name))
+            path.entered.append(name)
+            open_state = name
+        elif kind.endswith("StateExited"):
+            open_state = None
+        elif kind in _FAILURE_EVENTS and path.entered:
+            path.failed.add(open_state or path.entered[-1])
+    if status == "RUNNING":
+        path.current = open_state or (path.entered[-1] if path.entered else None)
+    elif status in ("FAILED", "TIMED_OUT", "ABORTED") and path.entered:
+        path.failed.add(path.entered[-1])
+    return path
+
+
+def _json(text: Any) -> Any:
+    if not isinstance(text, str):
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
+
+
+def state_document(events: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The latest state document (a JSON object with a `run` key) in the history."""
+    for event in reversed(events):
+        details = _details(event)
+        for key in ("output", "input"):
+            value = _json(details.get(key))
+            if isinstance(value, dict) and isinstance(value.get("run"), dict):
+                return value
+    return None
+
+
+def active_job(document: dict[str, Any] | None) -> tuple[str, dict[str, Any]] | None:
+    """(loop key, job) of the start/poll loop in progress, if any."""
+    for key in LOOP_KEYS:
+        job = (document or {}).get(key)
+        if isinstance(job, dict) and job.get("status") == "InProgress":
+            return key, job
+    return None
+
+
+def _seconds(start: Any, stop: Any) -> float | None:
+    if not isinstance(start, datetime):
+        return None
+    stop = stop if isinstance(stop, datetime) else datetime.now(start.tzinfo or timezone.utc)
+    return max(0.0, (stop - start).total_seconds())
+
+
+def run_row(sfn: Any, execution: dict[str, Any]) -> dict[str, Any]:
+    """One line of `sagebuild history`: version, status, duration, trigger, metrics, config."""
+    described = sfn.describe_execution(executionArn=execution["executionArn"])
+    document = _json(described.get("output"))
+    if not (isinstance(document, dict) and isinstance(document.get("run"), dict)):
+        page = sfn.get_execution_history(
+            executionArn=execution["executionArn"], reverseOrder=True, maxResults=50
+        )
+        document = state_document(list(reversed(page.get("events", []))))
+    document = document or {}
+    run = document.get("run") or {}
+    execution_input = _json(described.get("input")) or {}
+    trigger = run.get("trigger") or execution_input.get("trigger") or {}
+    training = document.get("training") or {}
+    deployment = document.get("deployment") or {}
+    return {
+        "run": described["name"],
+        "execution_arn": described["executionArn"],
+        "version": run.get("version"),
+        "status": described["status"],
+        "started_at": _iso(described.get("startDate")),
+        "stopped_at": _iso(described.get("stopDate")),
+        "duration_seconds": _seconds(described.get("startDate"), described.get("stopDate")),
+        "trigger": f"{trigger.get('source', '?')}: {trigger.get('detail', '')}" if trigger else "",
+        "metrics": {m["MetricName"]: m["Value"] for m in training.get("metrics") or []
+                    if isinstance(m, dict) and "MetricName" in m},
+        "endpoint_config": deployment.get("endpoint_config", ""),
+        "error": (document.get("error") or {}).get("Error", "") or described.get("error", ""),
+    }
+
+
+def _iso(value: Any) -> str:
+    return value.isoformat() if isinstance(value, datetime) else ""
+
+
+def job_status(target: Any, key: str, job: dict[str, Any]) -> dict[str, Any]:
+    """The job's own status from its service (training SecondaryStatus, endpoint status...)."""
+    name = str(job.get("name", ""))
+    found: dict[str, Any] = {"kind": key, "name": name, "status": job.get("status", "")}
+    if not name:
+        return found
+    try:
+        if key == "training":
+            found.update(_training_status(target.client("sagemaker"), name))
+        elif key == "deployment":
+            described = target.client("sagemaker").describe_endpoint(EndpointName=name)
+            found["service_status"] = described.get("EndpointStatus", "")
+            found["detail"] = described.get("FailureReason", "")
+        elif key in ("training_image_build", "inference_image_build"):
+            builds = target.client("codebuild").batch_get_builds(ids=[name]).get("builds", [])
+            if builds:
+                found["service_status"] = builds[0].get("buildStatus", "")
+                found["detail"] = builds[0].get("currentPhase", "")
+        elif key in ("etl", "postprocess"):
+            described = target.client("stepfunctions").describe_execution(executionArn=name)
+            found["service_status"] = described.get("status", "")
+    except Exception as error:  # noqa: BLE001 - the status view shows what it can
+        found["detail"] = f"(service status unavailable: {type(error).__name__})"
+    return found
+
+
+def _training_status(sagemaker: Any, name: str) -> dict[str, Any]:
+    from botocore.exceptions import ClientError
+
+    try:
+        described = sagemaker.describe_training_job(TrainingJobName=name)
+    except ClientError:
+        described = sagemaker.describe_hyper_parameter_tuning_job(
+            HyperParameterTuningJobName=name
+        )
+        best = described.get("BestTrainingJob") or {}
+        metric = best.get("FinalHyperParameterTuningJobObjectiveMetric") or {}
+        counters = described.get("TrainingJobStatusCounters") or {}
+        return {
+            "service_status": described.get("HyperParameterTuningJobStatus", ""),
+            "detail": ", ".join(f"{k} {v}" for k, v in counters.items() if v),
+            "metric": {metric["MetricName"]: metric["Value"]} if metric else {},
+        }
+    metrics = described.get("FinalMetricDataList") or []
+    latest = metrics[-1] if metrics else None
+    return {
+        "service_status": described.get("SecondaryStatus", "")
+        or described.get("TrainingJobStatus", ""),
+        "detail": described.get("FailureReason", ""),
+        "metric": {latest["MetricName"]: latest["Value"]} if latest else {},
+    }

@@ -1,0 +1,380 @@
+"""`LocalStack`: the one object tests, the CLI and the demo use to run sagebuild locally.
+
+It starts emulated AWS (moto in-process for tests, or a threaded moto server on 127.0.0.1 for
+the CLI and notebooks), installs the moto extensions (`moto_ext`) and the local SageMaker and
+CodeBuild, deploys `template.yaml`, exposes the stack's outputs and boto3 clients, and on exit
+deletes the stack and stops everything it started. Nothing it does can reach real AWS: the
+process gets dummy credentials, no profile and (server mode) an explicit 127.0.0.1 endpoint.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import importlib
+import inspect
+import json
+import logging
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from sagebuild.local import deploy
+from sagebuild.local.moto_ext import install_all, stepfunctions
+from sagebuild.local.moto_ext.lambda_runner import install_thread_environ
+
+LOG = logging.getLogger(__name__)
+
+REGION = "us-east-1"
+ACCOUNT_ID = "123456789012"
+REPO_ROOT = Path(__file__).resolve().parents[3]
+DEFAULT_TEMPLATE = REPO_ROOT / "template.yaml"
+DEFAULT_PARAMETERS = {"PollFloorSeconds": "1"}
+SAFE_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_SECURITY_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": REGION,
+    "AWS_REGION": REGION,
+    "AWS_CONFIG_FILE": os.devnull,
+    "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+    "AWS_EC2_METADATA_DISABLED": "true",
+    "SAM_CLI_TELEMETRY": "0",
+}
+UNSET_ENV = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE",
+             "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI")
+LOCAL_SERVICES = ("sagemaker", "codebuild")
+
+
+class LocalStackError(RuntimeError):
+    """The local stack could not start or stop cleanly."""
+
+
+class LocalStack:
+    """Emulated AWS with the sagebuild stack deployed in it (a context manager).
+
+    mode: "inprocess" (moto's `mock_aws`, for tests) or "server" (`ThreadedMotoServer` on
+    127.0.0.1:`port`, 0 = a free port, for other processes). `template=None` deploys nothing.
+    `parameters` are stack parameters over DEFAULT_PARAMETERS (only those the template
+    declares). `local_services` installs `sagebuild.local.sagemaker`/`codebuild` (required
+    then). `fast_waits` makes Wait states and Retry intervals not wait (tests).
+    """
+
+    def __init__(
+        self,
+        template: Path | str | None = DEFAULT_TEMPLATE,
+        *,
+        stack_name: str = "sagebuild",
+        parameters: dict[str, Any] | None = None,
+        mode: str = "inprocess",
+        port: int = 0,
+        work_dir: Path | str | None = None,
+        local_services: bool = True,
+        fast_waits: bool = False,
+        delete_on_exit: bool = True,
+    ) -> None:
+        if mode not in ("inprocess", "server"):
+            raise ValueError(f"mode must be 'inprocess' or 'server', not {mode!r}")
+        self.template = Path(template) if template else None
+        self.stack_name = stack_name
+        self.parameters = dict(parameters or {})
+        self.mode = mode
+        self.port = port
+        self._own_work_dir = work_dir is None
+        self.work_dir = Path(work_dir) if work_dir else Path(tempfile.mkdtemp(prefix="sagebuild-"))
+        self.local_services = local_services
+        self.fast_waits = fast_waits
+        self.delete_on_exit = delete_on_exit
+        self.region = REGION
+        self.account_id = ACCOUNT_ID
+        self.endpoint_url: str | None = None
+        self.outputs: dict[str, str] = {}
+        self.deployed = False
+        self._undo: list[Callable[[], None]] = []
+        self._saved_env: dict[str, str | None] = {}
+        self._server: Any = None
+
+    # ------------------------------------------------------------------ lifecycle
+    def __enter__(self) -> LocalStack:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def start(self) -> LocalStack:
+        """Start emulated AWS, install every extension, deploy the template (if any)."""
+        try:
+            self._secure_environment()
+            install_thread_environ()
+            self.work_dir.mkdir(parents=True, exist_ok=True)
+            if self.mode == "inprocess":
+                self._start_inprocess()
+            else:
+                self._start_server()
+            self._undo.append(
+                install_all(cache_dir=self._lambda_cache(), endpoint_url=self.endpoint_url)
+            )
+            if self.local_services:
+                self._install_local_services()
+            if self.fast_waits:
+                stepfunctions.set_fast_waits(True)
+                self._undo.append(lambda: stepfunctions.set_fast_waits(False))
+            if self.template is not None:
+                self.deploy()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        """Delete the stack (if deployed), then undo everything `start` did, newest first."""
+        errors: list[str] = []
+        if self.deployed and self.delete_on_exit:
+            try:
+                self.delete()
+            except Exception as error:  # noqa: BLE001 - keep stopping; reported below
+                errors.append(f"delete stack: {error}")
+        while self._undo:
+            step = self._undo.pop()
+            try:
+                step()
+            except Exception as error:  # noqa: BLE001
+                errors.append(f"{getattr(step, '__name__', step)}: {error}")
+        self._restore_environment()
+        if self._own_work_dir:
+            shutil.rmtree(self.work_dir, ignore_errors=True)
+        if errors:
+            raise LocalStackError("local stack did not stop cleanly: " + "; ".join(errors))
+
+    # ------------------------------------------------------------------ the stack
+    def stack_parameters(self) -> dict[str, str]:
+        """DEFAULT_PARAMETERS the template declares, overridden by the given parameters."""
+        declared = set()
+        if self.template is not None:
+            declared = set((deploy.load_template(self.template).get("Parameters") or {}).keys())
+        merged = {k: v for k, v in DEFAULT_PARAMETERS.items() if k in declared}
+        merged.update({k: str(v) for k, v in self.parameters.items()})
+        return merged
+
+    def deploy(self) -> dict[str, str]:
+        if self.template is None:
+            raise LocalStackError("no template to deploy")
+        self.outputs = deploy.deploy_stack(
+            self.stack_name,
+            self.template,
+            self.stack_parameters(),
+            cfn=self.client("cloudformation"),
+            s3=self.client("s3"),
+        )
+        self.deployed = True
+        return self.outputs
+
+    def update(
+        self, parameters: dict[str, Any] | None = None, template: Path | str | None = None
+    ) -> dict[str, str]:
+        """Update the deployed stack (new parameters and/or template)."""
+        if template is not None:
+            self.template = Path(template)
+        if parameters:
+            self.parameters.update(parameters)
+        if self.template is None:
+            raise LocalStackError("no template to deploy")
+        self.outputs = deploy.update_stack(
+            self.stack_name,
+            self.template,
+            self.stack_parameters(),
+            cfn=self.client("cloudformation"),
+            s3=self.client("s3"),
+        )
+        return self.outputs
+
+    def delete(self) -> None:
+        deploy.delete_stack(self.stack_name, cfn=self.client("cloudformation"))
+        self.deployed = False
+
+    def client(self, service: str, **kwargs: Any) -> Any:
+        """A boto3 client for the emulated AWS (dummy credentials, local endpoint)."""
+        import boto3
+
+        return boto3.client(
+            service,
+            region_name=self.region,
+            endpoint_url=self.endpoint_url,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+            aws_session_token="testing",
+            **kwargs,
+        )
+
+    def stack_resources(self) -> dict[str, str]:
+        """Logical id → physical id of the deployed stack's resources."""
+        rows = self.client("cloudformation").list_stack_resources(StackName=self.stack_name)
+        return {
+            r["LogicalResourceId"]: r.get("PhysicalResourceId", "")
+            for r in rows["StackResourceSummaries"]
+        }
+
+    def fire_schedule(self, rule: str | None = None) -> list[dict[str, Any]]:
+        """Deliver one tick of the stack's schedule rules (all, or the one named) to targets.
+
+        moto stores rules and targets but never fires a schedule, and cannot deliver to Lambda
+        targets. Lambda targets are invoked asynchronously with the target's Input or a
+        "Scheduled Event"; state machine targets get StartExecution. Returns what was sent.
+        """
+        events = self.client("events")
+        cfn = self.client("cloudformation")
+        rows = cfn.list_stack_resources(StackName=self.stack_name)["StackResourceSummaries"]
+        names = [r["PhysicalResourceId"] for r in rows if r["ResourceType"] == "AWS::Events::Rule"]
+        sent: list[dict[str, Any]] = []
+        for name in names:
+            described = events.describe_rule(Name=name)
+            if rule is not None and rule not in (name, described["Arn"]):
+                continue
+            if not described.get("ScheduleExpression") or described.get("State") == "DISABLED":
+                continue
+            for target in events.list_targets_by_rule(Rule=name)["Targets"]:
+                payload = target.get("Input") or json.dumps(self._scheduled_event(described))
+                arn = target["Arn"]
+                if ":lambda:" in arn:
+                    self.client("lambda").invoke(
+                        FunctionName=arn, InvocationType="Event", Payload=payload.encode()
+                    )
+                elif ":states:" in arn:
+                    self.client("stepfunctions").start_execution(stateMachineArn=arn, input=payload)
+                else:
+                    raise LocalStackError(f"schedule target {arn} is not emulated locally")
+                sent.append({"rule": name, "target": arn, "input": json.loads(payload)})
+        if rule is not None and not sent:
+            raise LocalStackError(f"no enabled schedule rule {rule} with targets in the stack")
+        return sent
+
+    def _scheduled_event(self, rule: dict[str, Any]) -> dict[str, Any]:
+        now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return {
+            "version": "0",
+            "id": str(uuid.uuid4()),
+            "detail-type": "Scheduled Event",
+            "source": "aws.events",
+            "account": self.account_id,
+            "time": now,
+            "region": self.region,
+            "resources": [rule["Arn"]],
+            "detail": {},
+        }
+
+    # ------------------------------------------------------------------ internals
+    def _lambda_cache(self) -> Path:
+        path = self.work_dir / "lambda-code"
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def _start_inprocess(self) -> None:
+        from moto import mock_aws
+
+        for key in [k for k in os.environ if k.startswith("AWS_ENDPOINT_URL")]:
+            self._set_env(key, None)
+        mock = mock_aws(
+            config={
+                "stepfunctions": {"execute_state_machine": True},
+                "lambda": {"use_docker": True},  # the Docker path is the one we replace
+                "core": {"mock_credentials": True, "passthrough": {"urls": [], "services": []},
+                         "reset_boto3_session": True, "service_whitelist": None},
+            }
+        )
+        mock.start()
+        self._undo.append(mock.stop)
+
+    def _start_server(self) -> None:
+        from moto.core.config import default_user_config
+        from moto.server import ThreadedMotoServer
+
+        saved = {k: default_user_config.get(k) for k in ("stepfunctions", "lambda")}
+        default_user_config["stepfunctions"] = {"execute_state_machine": True}
+        default_user_config["lambda"] = {"use_docker": True}
+
+        def restore_config() -> None:
+            default_user_config.update(saved)  # type: ignore[typeddict-item]
+
+        self._undo.append(restore_config)
+        server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
+        server.start()
+        self._server = server
+        self._undo.append(server.stop)
+        host, port = server.get_host_and_port()
+        self.port = port
+        self.endpoint_url = f"http://127.0.0.1:{port}"
+        # the SFN interpreter calls Lambda at localhost:$MOTO_PORT; handlers use the endpoint
+        self._set_env("MOTO_PORT", str(port))
+        self._set_env("AWS_ENDPOINT_URL", self.endpoint_url)
+
+    def _install_local_services(self) -> None:
+        for name in LOCAL_SERVICES:
+            module_name = f"sagebuild.local.{name}"
+            try:
+                module = importlib.import_module(module_name)
+            except ModuleNotFoundError as error:
+                if error.name != module_name:
+                    raise
+                raise LocalStackError(
+                    f"{module_name} is missing: the local stack cannot run "
+                    f"{name} without it (pass local_services=False to run without)"
+                ) from error
+            install = module.install
+            offered = {
+                "work_dir": self.work_dir / name,
+                "region": self.region,
+                "account_id": self.account_id,
+                "endpoint_url": self.endpoint_url,
+            }
+            parameters = inspect.signature(install).parameters
+            accepts_any = any(p.kind is p.VAR_KEYWORD for p in parameters.values())
+            kwargs = {k: v for k, v in offered.items() if accepts_any or k in parameters}
+            if "work_dir" in kwargs:
+                Path(kwargs["work_dir"]).mkdir(parents=True, exist_ok=True)
+            undo = install(**kwargs)
+            if callable(undo):
+                self._undo.append(undo)
+
+    def _set_env(self, key: str, value: str | None) -> None:
+        if key not in self._saved_env:
+            self._saved_env[key] = os.environ.get(key)
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+    def _secure_environment(self) -> None:
+        for key, value in SAFE_ENV.items():
+            self._set_env(key, value)
+        for key in UNSET_ENV:
+            self._set_env(key, None)
+
+    def _restore_environment(self) -> None:
+        for key, value in self._saved_env.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        self._saved_env.clear()
+
+
+@contextlib.contextmanager
+def local_stack(**kwargs: Any) -> Any:
+    """`with local_stack(...) as stack:` — same as `with LocalStack(...)`."""
+    with LocalStack(**kwargs) as stack:
+        yield stack
+
+
+__all__ = ["DEFAULT_PARAMETERS", "DEFAULT_TEMPLATE", "LocalStack", "LocalStackError", "local_stack"]
