@@ -50,10 +50,27 @@ def pid_alive(pid: int) -> bool:
 
 
 def read_server(state_dir: Path) -> LocalServer | None:
-    """The running local server of `state_dir`, or None (no file, unreadable or dead pid)."""
-    path = Path(state_dir) / "server.json"
+    """The running local server of `state_dir`, or None (not ready, unreadable or dead pid).
+
+    Reads `server.json` ({"pid","port","endpoint_url","stack"}) if present, else the files of
+    `sagebuild.local.server`: `server.pid`, `server.port` (written last: "ready"), `endpoint`
+    and `stack_name` (written by `sagebuild local up`).
+    """
+    state_dir = Path(state_dir)
     try:
-        data = json.loads(path.read_text())
+        if (state_dir / "server.json").is_file():
+            data = json.loads((state_dir / "server.json").read_text())
+        else:
+            port = int((state_dir / "server.port").read_text().strip())
+            endpoint = state_dir / "endpoint"
+            stack = state_dir / "stack_name"
+            data = {
+                "pid": int((state_dir / "server.pid").read_text().strip()),
+                "port": port,
+                "endpoint_url": endpoint.read_text().strip() if endpoint.is_file()
+                else f"http://127.0.0.1:{port}",
+                "stack": stack.read_text().strip() if stack.is_file() else stack_default(),
+            }
         server = LocalServer(
             int(data["pid"]), int(data["port"]), str(data["endpoint_url"]), str(data["stack"])
         )

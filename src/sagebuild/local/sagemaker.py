@@ -223,12 +223,12 @@ class LocalSageMaker:
 
         def work() -> None:
             outcome = run.run()
-            self._finish_training(job, outcome, on_status)
+            self._finish_training(job, outcome)
 
         self.spawn(work, f"training-{job.training_job_name}")
 
     @staticmethod
-    def _finish_training(job: Any, outcome: TrainingOutcome, on_status: Any) -> None:
+    def _finish_training(job: Any, outcome: TrainingOutcome) -> None:
         now = utcnow()
         messages = {
             "Completed": "Training job completed",
@@ -236,9 +236,18 @@ class LocalSageMaker:
             "Stopped": "Training job stopped",
             "MaxRuntimeExceeded": "Job stopped because max run time was exceeded",
         }
+        transitions = job.secondary_status_transitions
+        if transitions:
+            transitions[-1]["EndTime"] = now
+        transitions.append(
+            {
+                "Status": outcome.secondary_status,
+                "StartTime": now,
+                "EndTime": now,
+                "StatusMessage": messages[outcome.secondary_status],
+            }
+        )
         job.secondary_status = outcome.secondary_status
-        on_status(outcome.status, outcome.secondary_status, messages[outcome.secondary_status])
-        job.secondary_status_transitions[-1]["EndTime"] = now
         job.final_metric_data_list = [
             {"MetricName": name, "Value": value, "Timestamp": now}
             for name, value in sorted(outcome.metrics.items())

@@ -1,0 +1,106 @@
+"""State machines from CloudFormation run in moto's interpreter, as deployed."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from sagebuild.local.moto_ext.stepfunctions import apply_substitutions, fast_waits_enabled
+from sagebuild.local.stack import LocalStack
+
+APP = Path(__file__).parent / "fixtures" / "sam_app" / "template.yaml"
+ROLE = "arn:aws:iam::123456789012:role/sfn"
+
+
+@pytest.fixture(scope="module")
+def stack():
+    with LocalStack(APP, stack_name="sfn", local_services=False, fast_waits=True) as deployed:
+        yield deployed
+
+
+def _run(stack, arn: str, payload: dict) -> dict:
+    sfn = stack.client("stepfunctions")
+    execution = sfn.start_execution(stateMachineArn=arn, input=json.dumps(payload))
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        described = sfn.describe_execution(executionArn=execution["executionArn"])
+        if described["status"] != "RUNNING":
+            return described
+        time.sleep(0.05)
+    raise AssertionError("execution still RUNNING after 60 s")
+
+
+def test_substitutions_replace_only_known_names():
+    text = '{"A": "${FnArn}", "B": "${Other}", "C": "${Count}"}'
+    assert apply_substitutions(text, {"FnArn": "arn:x", "Count": 3}) == (
+        '{"A": "arn:x", "B": "${Other}", "C": "3"}'
+    )
+
+
+def test_cfn_state_machine_is_in_the_executing_backend_with_substitutions(stack):
+    definition = stack.client("stepfunctions").describe_state_machine(
+        stateMachineArn=stack.outputs["MachineArn"]
+    )["definition"]
+    assert "${" not in definition
+    assert ":function:sfn-EnvAFunction-" in definition
+
+
+def test_parallel_branches_each_see_only_their_function_environment(stack):
+    described = _run(stack, stack.outputs["MachineArn"], {"pause": 0.3})
+
+    assert described["status"] == "SUCCEEDED"
+    a, b = json.loads(described["output"])["results"]
+    assert (a["color_before_pause"], a["color_after_pause"]) == ("red", "red")
+    assert (b["color_before_pause"], b["color_after_pause"]) == ("blue", "blue")
+    assert a["only_b"] is None and b["only_a"] is None
+
+
+def test_retry_and_catch_match_the_exception_class_name(stack):
+    described = _run(stack, stack.outputs["MachineArn"], {})
+
+    error = json.loads(described["output"])["error"]
+    assert error["Error"] == "BoomError"
+    assert json.loads(error["Cause"])["errorMessage"] == "boom on purpose"
+
+
+def test_fast_waits_skip_wait_states_and_retry_intervals(stack):
+    # the machine waits 60 s and retries after 30 s: finishing at all proves the fast waits
+    assert fast_waits_enabled()
+    assert _run(stack, stack.outputs["MachineArn"], {})["status"] == "SUCCEEDED"
+
+
+def _choice_machine(stack, name: str, rule: dict) -> str:
+    definition = {
+        "StartAt": "Ready?",
+        "States": {
+            "Ready?": {"Type": "Choice", "Choices": [{**rule, "Next": "Yes"}], "Default": "No"},
+            "Yes": {"Type": "Pass", "Result": "yes", "End": True},
+            "No": {"Type": "Pass", "Result": "no", "End": True},
+        },
+    }
+    return stack.client("stepfunctions").create_state_machine(
+        name=name, definition=json.dumps(definition), roleArn=ROLE
+    )["stateMachineArn"]
+
+
+def test_choice_on_a_missing_path_fails_with_states_runtime(stack):
+    arn = _choice_machine(
+        stack, "choice-missing", {"Variable": "$.status", "StringEquals": "Completed"}
+    )
+
+    described = _run(stack, arn, {"other": 1})
+
+    assert described["status"] == "FAILED"
+    assert described["error"] == "States.Runtime"
+
+
+def test_choice_is_present_on_a_missing_path_still_takes_the_default(stack):
+    arn = _choice_machine(stack, "choice-present", {"Variable": "$.status", "IsPresent": True})
+
+    described = _run(stack, arn, {"other": 1})
+
+    assert described["status"] == "SUCCEEDED"
+    assert json.loads(described["output"]) == "no"
