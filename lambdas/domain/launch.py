@@ -162,24 +162,27 @@ def take_queued(aws: ClientFactory, queue_url: str) -> list[Trigger]:
 def launch(
     items: list[Trigger | Drain], aws: ClientFactory, state_machine: str, queue_url: str
 ) -> list[str]:
-    """Start a run for the triggers, or queue them while one runs. Returns what happened."""
-    outcomes: list[str] = []
-    ignore = ""
-    triggers: list[Trigger] = []
-    for item in items:
-        if isinstance(item, Drain):
-            ignore = item.finished_execution
-            if queue_url:
-                triggers.extend(take_queued(aws, queue_url))
-        else:
-            triggers.append(item)
-    if not triggers:
+    """Start one run for the triggers and everything queued, or queue them while a run is on.
+
+    Returns what happened, one line per decision.
+    """
+    drains = [item for item in items if isinstance(item, Drain)]
+    triggers = [item for item in items if isinstance(item, Trigger)]
+    ignore = drains[0].finished_execution if drains else ""
+    if not triggers and not drains:
         return ["nothing to start"]
     running = running_executions(aws, state_machine, ignore)
     if running:
+        behind = running[0].split(":")[-1]
         for trigger in triggers:
             queue_trigger(aws, queue_url, trigger)
-            outcomes.append(f"queued {trigger.source} trigger behind {running[0].split(':')[-1]}")
-        return outcomes
-    arn = start_run(aws, state_machine, coalesce(triggers))
+        if not triggers:
+            return [f"nothing to start: {behind} is running"]
+        return [f"queued {trigger.source} trigger behind {behind}" for trigger in triggers]
+    # Nothing runs: start one run for everything waiting (also what a stopped or timed-out
+    # run left in the queue, since such a run never sent its drain message).
+    waiting = take_queued(aws, queue_url) if queue_url else []
+    if not waiting + triggers:
+        return ["nothing to start"]
+    arn = start_run(aws, state_machine, coalesce(waiting + triggers))
     return [f"started {arn}"]

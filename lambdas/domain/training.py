@@ -17,14 +17,19 @@ def run_config(state: dict):
     return parse_config(state["config"], state["run"]["framework"])
 
 
+def _overridden(kind: str, request: dict, state: dict, settings: Settings, aws: ClientFactory):
+    """The request the TrainingConfigLambda override returns for ours, if one is set."""
+    if not settings.training_config_lambda:
+        return request
+    return invoke_json(
+        aws, settings.training_config_lambda, {"kind": kind, "state": state, "request": request}
+    )
+
+
 def training_request(state: dict, settings: Settings, aws: ClientFactory) -> dict:
     """Our CreateTrainingJob request, or the one the TrainingConfigLambda override returns."""
     request = requests.training_job_request(RunContext.from_dict(state["context"]), run_config(state))
-    if settings.training_config_lambda:
-        request = invoke_json(
-            aws, settings.training_config_lambda, {"state": state, "request": request}
-        )
-    return request
+    return _overridden("training", request, state, settings, aws)
 
 
 def start_training_job(state: dict, settings: Settings, aws: ClientFactory, now: datetime) -> Job:
@@ -57,6 +62,7 @@ def poll_training_job(job: Job, settings: Settings, aws: ClientFactory, now: dat
 def start_tuning_job(state: dict, settings: Settings, aws: ClientFactory, now: datetime) -> Job:
     """CreateHyperParameterTuningJob: https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateHyperParameterTuningJob.html"""
     request = requests.tuning_job_request(RunContext.from_dict(state["context"]), run_config(state))
+    request = _overridden("tuning", request, state, settings, aws)
     aws("sagemaker").create_hyper_parameter_tuning_job(**request)
     output_path = request["TrainingJobDefinition"]["OutputDataConfig"]["S3OutputPath"]
     return started(

@@ -67,8 +67,8 @@ def test_triggers_during_a_run_are_queued_then_coalesced_into_one_run(machine, c
     run_input = json.loads(described["input"])
     assert run_input["trigger"]["source"] == "queued"
     assert run_input["overrides"] == {"traininstancecount": 2}
-    assert launch.handler(_sns(json.dumps({"sagebuild": "drain"})), ctx)["outcomes"] == [
-        "nothing to start"]
+    [outcome] = launch.handler(_sns(json.dumps({"sagebuild": "drain"})), ctx)["outcomes"]
+    assert outcome.startswith("nothing to start") and len(_executions(machine)) == 2
 
 
 def _config(sm, name: str, model: str) -> None:
@@ -88,3 +88,19 @@ def test_rollback_to_a_missing_version_is_refused_with_a_notification(stack, ctx
     assert result["changed"] is False and "versions available: [1, 2]" in result["error"]
     [note] = notifications(stack["inbox"])
     assert note["Subject"] == "sagebuild demo: rollback refused"
+
+
+def test_a_trigger_after_a_stopped_run_also_starts_what_that_run_left_queued(machine, stack, ctx):
+    launch.handler(_sns("{}"), ctx)
+    [first] = _executions(machine)
+    launch.handler(_sns(json.dumps({"hostinstancecount": 2})), ctx)  # queued
+    [queued_note] = notifications(stack["inbox"])
+    assert queued_note["Subject"] == "sagebuild demo: trigger queued"
+    boto3.client("stepfunctions").stop_execution(executionArn=first["executionArn"])
+    result = launch.handler(_sns(json.dumps({"reason": "after stop"})), ctx)
+    assert result["outcomes"][0].startswith("started")
+    newest = [e for e in _executions(machine) if e["status"] == "RUNNING"]
+    run_input = json.loads(boto3.client("stepfunctions").describe_execution(
+        executionArn=newest[0]["executionArn"])["input"])
+    assert run_input["overrides"] == {"hostinstancecount": 2}
+    assert "2 triggers" in run_input["trigger"]["detail"]

@@ -38,9 +38,11 @@ def _topics(s3) -> dict[str, tuple[str, list[str]]]:
 def _someone_elses(s3, topic: str) -> None:
     s3.put_bucket_notification_configuration(
         Bucket="data",
-        NotificationConfiguration={"TopicConfigurations": [
-            {"Id": "theirs", "TopicArn": topic, "Events": ["s3:ObjectRemoved:*"]}
-        ]},
+        NotificationConfiguration={
+            "TopicConfigurations": [
+                {"Id": "theirs", "TopicArn": topic, "Events": ["s3:ObjectRemoved:*"]}
+            ]
+        },
     )
 
 
@@ -48,7 +50,12 @@ def test_create_adds_our_configuration_and_keeps_the_others(aws, module, ctx, mo
     s3, topics = aws
     _someone_elses(s3, topics["other"])
 
-    response = invoke(module, cfn_event("Create", {"BucketName": "data", "TopicArn": topics["launch"]}), ctx, monkeypatch)
+    response = invoke(
+        module,
+        cfn_event("Create", {"BucketName": "data", "TopicArn": topics["launch"]}),
+        ctx,
+        monkeypatch,
+    )
 
     assert response["Status"] == "SUCCESS"
     assert response["PhysicalResourceId"] == "data/sagebuild-launch"
@@ -64,7 +71,9 @@ def test_update_replaces_our_configuration_without_duplicating_it(aws, module, c
     invoke(module, cfn_event("Create", old), ctx, monkeypatch)
 
     new = {"BucketName": "data", "TopicArn": topics["other"]}
-    response = invoke(module, cfn_event("Update", new, old, physical_id="data/sagebuild-launch"), ctx, monkeypatch)
+    response = invoke(
+        module, cfn_event("Update", new, old, physical_id="data/sagebuild-launch"), ctx, monkeypatch
+    )
 
     assert response["PhysicalResourceId"] == "data/sagebuild-launch"
     assert _topics(s3) == {"sagebuild-launch": (topics["other"], ["s3:ObjectCreated:*"])}
@@ -76,7 +85,12 @@ def test_delete_removes_only_our_configuration(aws, module, ctx, monkeypatch):
     properties = {"BucketName": "data", "TopicArn": topics["launch"]}
     invoke(module, cfn_event("Create", properties), ctx, monkeypatch)
 
-    response = invoke(module, cfn_event("Delete", properties, physical_id="data/sagebuild-launch"), ctx, monkeypatch)
+    response = invoke(
+        module,
+        cfn_event("Delete", properties, physical_id="data/sagebuild-launch"),
+        ctx,
+        monkeypatch,
+    )
 
     assert response["Status"] == "SUCCESS"
     assert _topics(s3) == {"theirs": (topics["other"], ["s3:ObjectRemoved:*"])}
@@ -87,8 +101,14 @@ def test_delete_when_the_bucket_or_configuration_is_gone_is_success(aws, module,
     ours = {"BucketName": "data", "TopicArn": topics["launch"]}
     missing = {"BucketName": "no-such-bucket", "TopicArn": topics["launch"]}
 
-    assert invoke(module, cfn_event("Delete", ours, physical_id="x"), ctx, monkeypatch)["Status"] == "SUCCESS"
-    assert invoke(module, cfn_event("Delete", missing, physical_id="y"), ctx, monkeypatch)["Status"] == "SUCCESS"
+    assert (
+        invoke(module, cfn_event("Delete", ours, physical_id="x"), ctx, monkeypatch)["Status"]
+        == "SUCCESS"
+    )
+    assert (
+        invoke(module, cfn_event("Delete", missing, physical_id="y"), ctx, monkeypatch)["Status"]
+        == "SUCCESS"
+    )
 
 
 def test_create_on_a_missing_bucket_fails_with_a_reason(aws, module, ctx, monkeypatch):

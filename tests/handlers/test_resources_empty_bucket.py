@@ -37,7 +37,12 @@ def _versioned_bucket_with_history(s3, name: str) -> None:
 def test_delete_removes_every_version_and_marker_so_the_bucket_can_go(s3, module, ctx, monkeypatch):
     _versioned_bucket_with_history(s3, "artifacts")
 
-    response = invoke(module, cfn_event("Delete", {"BucketName": "artifacts"}, physical_id="artifacts"), ctx, monkeypatch)
+    response = invoke(
+        module,
+        cfn_event("Delete", {"BucketName": "artifacts"}, physical_id="artifacts"),
+        ctx,
+        monkeypatch,
+    )
 
     assert response["Status"] == "SUCCESS"
     listed = s3.list_object_versions(Bucket="artifacts")
@@ -56,7 +61,9 @@ def test_delete_works_in_batches(s3, module, monkeypatch):
 
 
 def test_delete_of_a_bucket_already_gone_is_success(s3, module, ctx, monkeypatch):
-    response = invoke(module, cfn_event("Delete", {"BucketName": "gone"}, physical_id="gone"), ctx, monkeypatch)
+    response = invoke(
+        module, cfn_event("Delete", {"BucketName": "gone"}, physical_id="gone"), ctx, monkeypatch
+    )
 
     assert response["Status"] == "SUCCESS"
     assert response["PhysicalResourceId"] == "gone"

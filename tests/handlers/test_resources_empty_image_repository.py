@@ -48,7 +48,12 @@ def test_delete_removes_tagged_and_untagged_images(ecr, module, ctx, monkeypatch
     _push(ecr, "demo", "c", None)
     assert len(ecr.list_images(repositoryName="demo")["imageIds"]) == 3
 
-    response = invoke(module, cfn_event("Delete", {"RepositoryName": "demo"}, physical_id="demo"), ctx, monkeypatch)
+    response = invoke(
+        module,
+        cfn_event("Delete", {"RepositoryName": "demo"}, physical_id="demo"),
+        ctx,
+        monkeypatch,
+    )
 
     assert response["Status"] == "SUCCESS"
     assert ecr.list_images(repositoryName="demo")["imageIds"] == []
@@ -66,7 +71,12 @@ def test_delete_works_in_batches(ecr, module, monkeypatch):
 
 
 def test_delete_of_a_missing_repository_is_success(ecr, module, ctx, monkeypatch):
-    response = invoke(module, cfn_event("Delete", {"RepositoryName": "gone"}, physical_id="gone"), ctx, monkeypatch)
+    response = invoke(
+        module,
+        cfn_event("Delete", {"RepositoryName": "gone"}, physical_id="gone"),
+        ctx,
+        monkeypatch,
+    )
 
     assert response["Status"] == "SUCCESS"
 

@@ -12,8 +12,12 @@ from resources_support import cfn_event, invoke, load_resource
 
 REGION = "us-east-1"
 NAME = "/sagebuild/demo/parameters"
-STORED = {"framework": "SCIKIT", "traininstancetype": "ml.m5.large", "hyperparameters": {"a": 1},
-          "trainsourcefile": "s3://demo-code/scripts/source.tar.gz"}
+STORED = {
+    "framework": "SCIKIT",
+    "traininstancetype": "ml.m5.large",
+    "hyperparameters": {"a": 1},
+    "trainsourcefile": "s3://demo-code/scripts/source.tar.gz",
+}
 
 
 @pytest.fixture
@@ -51,7 +55,11 @@ def test_create_merges_the_overrides_over_the_stored_document(ssm, module, ctx, 
 
     assert response["Status"] == "SUCCESS"
     assert response["PhysicalResourceId"] == NAME
-    assert _stored(ssm) == {**STORED, "traininstancetype": "ml.c5.xlarge", "hyperparameters": {"b": 2}}
+    assert _stored(ssm) == {
+        **STORED,
+        "traininstancetype": "ml.c5.xlarge",
+        "hyperparameters": {"b": 2},
+    }
 
 
 def test_update_with_empty_overrides_keeps_the_document(ssm, module, ctx, monkeypatch):
@@ -61,7 +69,9 @@ def test_update_with_empty_overrides_keeps_the_document(ssm, module, ctx, monkey
     assert _stored(ssm) == STORED
 
 
-def test_invalid_overrides_fail_naming_every_bad_key_and_write_nothing(ssm, module, ctx, monkeypatch):
+def test_invalid_overrides_fail_naming_every_bad_key_and_write_nothing(
+    ssm, module, ctx, monkeypatch
+):
     overrides = json.dumps({"traininstancecount": "many", "trainintancetype": "ml.m5.large"})
 
     response = invoke(module, _event("Update", overrides), ctx, monkeypatch)
@@ -82,7 +92,9 @@ def test_overrides_that_are_not_a_json_object_fail(ssm, module, ctx, monkeypatch
 
 
 def test_a_retired_framework_fails_with_the_reason(ssm, module, ctx, monkeypatch):
-    response = invoke(module, _event("Create", json.dumps({"framework": "CHAINER"})), ctx, monkeypatch)
+    response = invoke(
+        module, _event("Create", json.dumps({"framework": "CHAINER"})), ctx, monkeypatch
+    )
 
     assert response["Status"] == "FAILED"
     assert "CHAINER" in response["Reason"]

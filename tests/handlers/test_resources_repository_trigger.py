@@ -9,12 +9,24 @@ from botocore.stub import Stubber
 from resources_support import cfn_event, invoke, load_resource
 
 TOPIC = "arn:aws:sns:us-east-1:123456789012:launch"
-THEIRS = {"name": "theirs", "destinationArn": "arn:aws:sns:us-east-1:123456789012:x",
-          "branches": [], "events": ["all"]}
-OURS = {"name": "sagebuild-demo", "destinationArn": TOPIC, "branches": ["main"],
-        "events": ["createReference", "updateReference"]}
-PROPERTIES = {"RepositoryName": "demo", "Branch": "main", "TopicArn": TOPIC,
-              "TriggerName": "sagebuild-demo"}
+THEIRS = {
+    "name": "theirs",
+    "destinationArn": "arn:aws:sns:us-east-1:123456789012:x",
+    "branches": [],
+    "events": ["all"],
+}
+OURS = {
+    "name": "sagebuild-demo",
+    "destinationArn": TOPIC,
+    "branches": ["main"],
+    "events": ["createReference", "updateReference"],
+}
+PROPERTIES = {
+    "RepositoryName": "demo",
+    "Branch": "main",
+    "TopicArn": TOPIC,
+    "TriggerName": "sagebuild-demo",
+}
 
 
 @pytest.fixture
@@ -28,13 +40,19 @@ def codecommit(monkeypatch):
 
 
 def _get(stubber, triggers):
-    stubber.add_response("get_repository_triggers", {"triggers": triggers, "configurationId": "c"},
-                         {"repositoryName": "demo"})
+    stubber.add_response(
+        "get_repository_triggers",
+        {"triggers": triggers, "configurationId": "c"},
+        {"repositoryName": "demo"},
+    )
 
 
 def _put(stubber, triggers):
-    stubber.add_response("put_repository_triggers", {"configurationId": "c"},
-                         {"repositoryName": "demo", "triggers": triggers})
+    stubber.add_response(
+        "put_repository_triggers",
+        {"configurationId": "c"},
+        {"repositoryName": "demo", "triggers": triggers},
+    )
 
 
 def test_create_adds_our_trigger_beside_the_others(codecommit, ctx, monkeypatch):
@@ -53,8 +71,9 @@ def test_update_replaces_our_trigger(codecommit, ctx, monkeypatch):
     _get(stubber, [OURS, THEIRS])
     _put(stubber, [THEIRS, {**OURS, "branches": ["release"]}])
 
-    event = cfn_event("Update", {**PROPERTIES, "Branch": "release"}, PROPERTIES,
-                      physical_id="demo/sagebuild-demo")
+    event = cfn_event(
+        "Update", {**PROPERTIES, "Branch": "release"}, PROPERTIES, physical_id="demo/sagebuild-demo"
+    )
     response = invoke(module, event, ctx, monkeypatch)
 
     assert response["Status"] == "SUCCESS"
@@ -66,7 +85,9 @@ def test_delete_removes_only_our_trigger(codecommit, ctx, monkeypatch):
     _get(stubber, [THEIRS, OURS])
     _put(stubber, [THEIRS])
 
-    response = invoke(module, cfn_event("Delete", PROPERTIES, physical_id="demo/sagebuild-demo"), ctx, monkeypatch)
+    response = invoke(
+        module, cfn_event("Delete", PROPERTIES, physical_id="demo/sagebuild-demo"), ctx, monkeypatch
+    )
 
     assert response["Status"] == "SUCCESS"
 
@@ -75,7 +96,9 @@ def test_delete_when_the_trigger_is_already_gone_is_success(codecommit, ctx, mon
     module, stubber = codecommit
     _get(stubber, [THEIRS])  # and no put: nothing to change
 
-    response = invoke(module, cfn_event("Delete", PROPERTIES, physical_id="demo/sagebuild-demo"), ctx, monkeypatch)
+    response = invoke(
+        module, cfn_event("Delete", PROPERTIES, physical_id="demo/sagebuild-demo"), ctx, monkeypatch
+    )
 
     assert response["Status"] == "SUCCESS"
 
@@ -84,7 +107,9 @@ def test_delete_when_the_repository_is_gone_is_success(codecommit, ctx, monkeypa
     module, stubber = codecommit
     stubber.add_client_error("get_repository_triggers", "RepositoryDoesNotExistException")
 
-    response = invoke(module, cfn_event("Delete", PROPERTIES, physical_id="demo/sagebuild-demo"), ctx, monkeypatch)
+    response = invoke(
+        module, cfn_event("Delete", PROPERTIES, physical_id="demo/sagebuild-demo"), ctx, monkeypatch
+    )
 
     assert response["Status"] == "SUCCESS"
 

@@ -36,8 +36,12 @@ def _model_and_config(sagemaker, name: str, stack_tag: str | None) -> None:
         PrimaryContainer={"Image": IMAGE, "ModelDataUrl": "s3://artifacts/model.tar.gz"},
         Tags=tags,
     )
-    variant = {"VariantName": "v1", "ModelName": name, "InitialInstanceCount": 1,
-               "InstanceType": "ml.t2.medium"}
+    variant = {
+        "VariantName": "v1",
+        "ModelName": name,
+        "InitialInstanceCount": 1,
+        "InstanceType": "ml.t2.medium",
+    }
     sagemaker.create_endpoint_config(
         EndpointConfigName=name, ProductionVariants=[variant], Tags=tags
     )
@@ -45,12 +49,19 @@ def _model_and_config(sagemaker, name: str, stack_tag: str | None) -> None:
 
 def _names(sagemaker) -> tuple[set[str], set[str]]:
     models = {m["ModelName"] for m in sagemaker.list_models()["Models"]}
-    configs = {c["EndpointConfigName"] for c in sagemaker.list_endpoint_configs()["EndpointConfigs"]}
+    configs = {
+        c["EndpointConfigName"] for c in sagemaker.list_endpoint_configs()["EndpointConfigs"]
+    }
     return models, configs
 
 
 def test_create_returns_the_lower_cased_stack_name_as_endpoint(sagemaker, module, ctx, monkeypatch):
-    response = invoke(module, cfn_event("Create", {"StackName": "Demo-Stack", "EndpointName": ""}), ctx, monkeypatch)
+    response = invoke(
+        module,
+        cfn_event("Create", {"StackName": "Demo-Stack", "EndpointName": ""}),
+        ctx,
+        monkeypatch,
+    )
 
     assert response["Status"] == "SUCCESS"
     assert response["Data"] == {"EndpointName": "demo-stack"}
@@ -58,12 +69,19 @@ def test_create_returns_the_lower_cased_stack_name_as_endpoint(sagemaker, module
 
 
 def test_create_honours_an_endpoint_name_override(sagemaker, module, ctx, monkeypatch):
-    response = invoke(module, cfn_event("Create", {"StackName": "Demo", "EndpointName": "churn"}), ctx, monkeypatch)
+    response = invoke(
+        module,
+        cfn_event("Create", {"StackName": "Demo", "EndpointName": "churn"}),
+        ctx,
+        monkeypatch,
+    )
 
     assert response["Data"] == {"EndpointName": "churn"}
 
 
-def test_delete_removes_endpoint_then_the_stacks_configs_and_models(sagemaker, module, ctx, monkeypatch):
+def test_delete_removes_endpoint_then_the_stacks_configs_and_models(
+    sagemaker, module, ctx, monkeypatch
+):
     # Given: this stack's runs (tagged, and one untagged with an exact run name) and others'
     _model_and_config(sagemaker, "demo-v1-abc123", "Demo")
     _model_and_config(sagemaker, "demo-v2-def456", None)
@@ -72,8 +90,9 @@ def test_delete_removes_endpoint_then_the_stacks_configs_and_models(sagemaker, m
     sagemaker.create_endpoint(EndpointName="demo", EndpointConfigName="demo-v1-abc123")
 
     # When
-    event = cfn_event("Delete", {"StackName": "Demo", "EndpointName": ""},
-                      physical_id="sagebuild-cleanup-Demo")
+    event = cfn_event(
+        "Delete", {"StackName": "Demo", "EndpointName": ""}, physical_id="sagebuild-cleanup-Demo"
+    )
     response = invoke(module, event, ctx, monkeypatch)
 
     # Then
@@ -84,20 +103,26 @@ def test_delete_removes_endpoint_then_the_stacks_configs_and_models(sagemaker, m
 
 
 def test_delete_when_everything_is_already_gone_is_success(sagemaker, module, ctx, monkeypatch):
-    event = cfn_event("Delete", {"StackName": "Demo", "EndpointName": ""},
-                      physical_id="sagebuild-cleanup-Demo")
+    event = cfn_event(
+        "Delete", {"StackName": "Demo", "EndpointName": ""}, physical_id="sagebuild-cleanup-Demo"
+    )
 
     assert invoke(module, event, ctx, monkeypatch)["Status"] == "SUCCESS"
     assert invoke(module, event, ctx, monkeypatch)["Status"] == "SUCCESS"
 
 
-def test_update_with_a_renamed_endpoint_deletes_the_old_endpoint_only(sagemaker, module, ctx, monkeypatch):
+def test_update_with_a_renamed_endpoint_deletes_the_old_endpoint_only(
+    sagemaker, module, ctx, monkeypatch
+):
     _model_and_config(sagemaker, "demo-v1-abc123", "Demo")
     sagemaker.create_endpoint(EndpointName="demo", EndpointConfigName="demo-v1-abc123")
 
-    event = cfn_event("Update", {"StackName": "Demo", "EndpointName": "churn"},
-                      {"StackName": "Demo", "EndpointName": ""},
-                      physical_id="sagebuild-cleanup-Demo")
+    event = cfn_event(
+        "Update",
+        {"StackName": "Demo", "EndpointName": "churn"},
+        {"StackName": "Demo", "EndpointName": ""},
+        physical_id="sagebuild-cleanup-Demo",
+    )
     response = invoke(module, event, ctx, monkeypatch)
 
     assert response["Status"] == "SUCCESS"
@@ -112,8 +137,12 @@ def test_update_without_rename_keeps_the_endpoint(sagemaker, module, ctx, monkey
     sagemaker.create_endpoint(EndpointName="demo", EndpointConfigName="demo-v1-abc123")
     properties = {"StackName": "Demo", "EndpointName": ""}
 
-    response = invoke(module, cfn_event("Update", properties, properties,
-                                        physical_id="sagebuild-cleanup-Demo"), ctx, monkeypatch)
+    response = invoke(
+        module,
+        cfn_event("Update", properties, properties, physical_id="sagebuild-cleanup-Demo"),
+        ctx,
+        monkeypatch,
+    )
 
     assert response["Data"] == {"EndpointName": "demo"}
     assert [e["EndpointName"] for e in sagemaker.list_endpoints()["Endpoints"]] == ["demo"]

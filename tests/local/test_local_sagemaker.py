@@ -127,7 +127,9 @@ def _script_mode(code_uri: str, **hyperparameters: str) -> dict[str, str]:
     }
 
 
-def _wait(describe: Callable[[], dict[str, Any]], key: str, busy: tuple[str, ...]) -> dict[str, Any]:
+def _wait(
+    describe: Callable[[], dict[str, Any]], key: str, busy: tuple[str, ...]
+) -> dict[str, Any]:
     deadline = time.monotonic() + 60
     while True:
         result = describe()
@@ -613,7 +615,10 @@ def test_byod_image_trains_and_serves_through_proot(aws: Aws) -> None:
     aws.sm.create_model(
         ModelName="byod",
         ExecutionRoleArn=ROLE,
-        PrimaryContainer={"Image": uri, "ModelDataUrl": final["ModelArtifacts"]["S3ModelArtifacts"]},
+        PrimaryContainer={
+            "Image": uri,
+            "ModelDataUrl": final["ModelArtifacts"]["S3ModelArtifacts"],
+        },
     )
     _create_endpoint(aws, "byod", "byod-config", "byod")
     assert _wait_endpoint(aws, "byod")["EndpointStatus"] == "InService"

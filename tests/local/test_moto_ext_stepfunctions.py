@@ -77,8 +77,8 @@ def _choice_machine(stack, name: str, rule: dict) -> str:
         "StartAt": "Ready?",
         "States": {
             "Ready?": {"Type": "Choice", "Choices": [{**rule, "Next": "Yes"}], "Default": "No"},
-            "Yes": {"Type": "Pass", "Result": "yes", "End": True},
-            "No": {"Type": "Pass", "Result": "no", "End": True},
+            "Yes": {"Type": "Pass", "Result": {"answer": "yes"}, "End": True},
+            "No": {"Type": "Pass", "Result": {"answer": "no"}, "End": True},
         },
     }
     return stack.client("stepfunctions").create_state_machine(
@@ -103,4 +103,4 @@ def test_choice_is_present_on_a_missing_path_still_takes_the_default(stack):
     described = _run(stack, arn, {"other": 1})
 
     assert described["status"] == "SUCCEEDED"
-    assert json.loads(described["output"]) == "no"
+    assert json.loads(described["output"]) == {"answer": "no"}

@@ -347,7 +347,9 @@ def to_svg(asl: dict[str, Any], path: RunPath | None = None) -> str:
     return "\n".join(parts)
 
 
-def to_html(asl: dict[str, Any], path: RunPath | None = None, title: str = "sagebuild pipeline") -> str:
+def to_html(
+    asl: dict[str, Any], path: RunPath | None = None, title: str = "sagebuild pipeline"
+) -> str:
     """A standalone page (no script, no external resource) holding the SVG and a legend."""
     legend = " ".join(
         f'<span style="background:{fill};border:2px solid {stroke};padding:2px 8px;'

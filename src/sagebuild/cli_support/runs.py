@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sagebuild.cli_support.errors import UserError
@@ -59,7 +59,7 @@ def list_runs(sfn: Any, state_machine: str, limit: int = 20) -> list[dict[str, A
         if not page.get("nextToken"):
             break
         kwargs["nextToken"] = page["nextToken"]
-    runs.sort(key=lambda e: e.get("startDate") or datetime.min.replace(tzinfo=timezone.utc),
+    runs.sort(key=lambda e: e.get("startDate") or datetime.min.replace(tzinfo=UTC),
               reverse=True)
     return runs[:limit]
 
@@ -155,7 +155,7 @@ def active_job(document: dict[str, Any] | None) -> tuple[str, dict[str, Any]] | 
 def _seconds(start: Any, stop: Any) -> float | None:
     if not isinstance(start, datetime):
         return None
-    stop = stop if isinstance(stop, datetime) else datetime.now(start.tzinfo or timezone.utc)
+    stop = stop if isinstance(stop, datetime) else datetime.now(start.tzinfo or UTC)
     return max(0.0, (stop - start).total_seconds())
 
 

@@ -3,17 +3,20 @@
 `install(work_dir)` patches moto 5.2.5's CodeBuild and returns the uninstaller. Replaced moto
 behaviour:
 
-| API | moto 5.2.5 | local stack |
-|---|---|---|
-| StartBuild | stores metadata; ignores environment and source overrides | a build in a background thread, honouring `environmentVariablesOverride` (`IMAGE_TAG`, `DOCKERFILE_PATH`), `sourceLocationOverride` and `sourceTypeOverride` |
-| BatchGetBuilds | `SUCCEEDED` on the first call; `phases` grows on every call | the live build: IN_PROGRESS → SUCCEEDED / FAILED / STOPPED, each phase once |
-| StopBuild | `STOPPED` with a fake phase list | stops the running build |
+- StartBuild (moto: stores metadata, drops the environment and source overrides) → a build in
+  a background thread honouring `environmentVariablesOverride` (`IMAGE_TAG`,
+  `DOCKERFILE_PATH`), `sourceLocationOverride` and `sourceTypeOverride`.
+- BatchGetBuilds (moto: `SUCCEEDED` on the first call, `phases` grows on every call) → the live
+  build: IN_PROGRESS → SUCCEEDED / FAILED / STOPPED, each phase listed once.
+- StopBuild (moto: `STOPPED` with fake phases) → stops the running build.
 
 A build: DOWNLOAD_SOURCE takes the project's source (an S3 zip `bucket/key`, or a local
 directory given as an absolute path or `file://` location; CodeCommit has no git data in moto
 and fails with a clear reason); BUILD checks the Docker context (`$DOCKERFILE_PATH`, a
 directory or a Dockerfile, default `Dockerfile` at the top) and registers the context as the
-local image `<repository>:<IMAGE_TAG>` in `sagebuild.local.images`. The repository is
+local image `<repository>:<IMAGE_TAG>` in `sagebuild.local.images` (and `:latest-<IMAGE_KIND>`
+when `IMAGE_KIND` is set, like the template's buildspec; a training image must have `train`,
+an inference image `serve`). The repository is
 `REPOSITORY_URI` / `IMAGE_REPOSITORY_URI`, or `<AWS_ACCOUNT_ID>.dkr.ecr.<AWS_DEFAULT_REGION>
 .amazonaws.com/<IMAGE_REPO_NAME>` (the original's buildspec variables). The buildspec itself is
 not run (it is Docker commands). One log file per build: `build_log(build_id)`.
@@ -189,6 +192,12 @@ class LocalBuild:
                 f"the build context {context.name} has neither a `train` nor a `serve` program: "
                 "a SageMaker image needs at least one"
             )
+        kind = (env.get("IMAGE_KIND") or "").lower()
+        needed = {"training": "train", "inference": "serve"}.get(kind)
+        if needed and programs[needed] is None:
+            raise BuildError(
+                f"the {kind} image's build context {context.name} has no `{needed}` program"
+            )
         for name, path in programs.items():
             if path is None:
                 self.log(f"note: no `{name}` program in the context")
@@ -200,6 +209,8 @@ class LocalBuild:
         shutil.rmtree(image_dir, ignore_errors=True)
         shutil.copytree(context, image_dir, symlinks=True)
         images.register(uri, image_dir)
+        if kind:
+            images.register(f"{repository}:latest-{kind}", image_dir)
         return uri
 
     def _repository(self, env: dict[str, str]) -> str:

@@ -4,16 +4,23 @@
 `ThreadedMotoServer` alike) and returns the function that undoes it and stops every job and
 server it started. Each patch names the moto behaviour it replaces:
 
-| API | moto 5.2.5 | local stack |
-|---|---|---|
-| CreateTrainingJob | `Completed` at once, fake metric, MetricDefinitions overwritten | a real job (`training.TrainingRun`) in a background thread: InProgress (Starting → Downloading → Training → Uploading) → Completed / Failed / Stopped |
-| StopTrainingJob | NotImplemented | Stopping → Stopped |
-| CreateHyperParameterTuningJob | `Completed`, fake best job | random search: up to MaxNumberOfTrainingJobs real training jobs `<tuning>-NNN-<hash>`, counters and BestTrainingJob from the objective metric |
-| StopHyperParameterTuningJob, ListTrainingJobsForHyperParameterTuningJob | NotImplemented | implemented |
-| CreateEndpoint | `InService` at once | Creating → a model server per production variant answers `/ping` → InService, or Failed with FailureReason |
-| UpdateEndpoint | NotImplemented | Updating → new servers; switch after `/ping`, stop the old; a failed update stays InService on the OLD config with FailureReason set (SageMaker's silent rollback) |
-| DeleteEndpoint | forgets the record | also stops the servers |
-| InvokeEndpoint (runtime) | canned `body` | forwards Body/ContentType/Accept to the live server; errors → ModelError |
+- CreateTrainingJob (moto: `Completed` at once, a fake metric, MetricDefinitions
+  overwritten) → a real job (`training.TrainingRun`) in a background thread: InProgress
+  (Starting → Downloading → Training → Uploading) → Completed / Failed / Stopped.
+- StopTrainingJob (moto: NotImplemented) → Stopping → Stopped.
+- CreateHyperParameterTuningJob (moto: `Completed`, a fake best job) → random search: up to
+  MaxNumberOfTrainingJobs real training jobs `<tuning>-NNN-<hash>`, MaxParallelTrainingJobs
+  at a time (at most one per CPU); counters and BestTrainingJob from the objective metric.
+- StopHyperParameterTuningJob, ListTrainingJobsForHyperParameterTuningJob (moto:
+  NotImplemented) → implemented.
+- CreateEndpoint (moto: `InService` at once) → Creating → one model server per production
+  variant answers `/ping` → InService, or Failed with FailureReason.
+- UpdateEndpoint (moto: NotImplemented) → Updating → new servers; the switch happens after they
+  answer `/ping`, then the old ones stop. A failed update stays InService on the OLD config
+  with FailureReason set (SageMaker's silent rollback).
+- DeleteEndpoint (moto: forgets the record) → also stops the servers.
+- InvokeEndpoint, sagemaker-runtime (moto: canned `body`) → Body/ContentType/Accept forwarded
+  over HTTP to the live server; an error answer is a ModelError (HTTP 424).
 
 Data comes from and goes to moto's S3 backend objects directly (`s3sync`), which works in both
 moto modes without endpoints or credentials. Files live under `work_dir`: `training/<job>/`
@@ -23,6 +30,7 @@ moto modes without endpoints or credentials. Files live under `work_dir`: `train
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import hashlib
 import http.client
@@ -55,7 +63,8 @@ from moto.sagemakerruntime.responses import SageMakerRuntimeResponse
 from sagebuild.local import images, s3sync
 from sagebuild.local.training import TrainingOutcome, TrainingRun, _tail
 
-Backend = sm_models.SageMakerModelBackend
+BackendClass = sm_models.SageMakerModelBackend
+Backend = Any  # a SageMakerModelBackend, with the methods added here
 _SRC_ROOT = str(Path(__file__).resolve().parents[2])
 _MISSING = object()
 
@@ -303,8 +312,8 @@ class LocalSageMaker:
     def _run_tuning(self, backend: Backend, tuning_job: Any, state: TuningState) -> None:
         name = tuning_job.hyper_parameter_tuning_job_name
         config = tuning_job.hyper_parameter_tuning_job_config or {}
-        definition = tuning_job.training_job_definition or (
-            (tuning_job.training_job_definitions or [{}])[0]
+        definition = (
+            tuning_job.training_job_definition or ((tuning_job.training_job_definitions or [{}])[0])
         )
         limits = config.get("ResourceLimits") or {}
         max_jobs = int(limits.get("MaxNumberOfTrainingJobs") or 1)
@@ -354,10 +363,8 @@ class LocalSageMaker:
             while running:
                 if state.stop.is_set():
                     for job_name in running:
-                        try:
+                        with contextlib.suppress(ValidationError):
                             self.stop_training(backend, job_name)
-                        except ValidationError:
-                            pass
                 running = [j for j in running if self._job_running(backend, j)]
                 self._update_counters(backend, tuning_job, state)
                 time.sleep(0.05)
@@ -441,7 +448,8 @@ class LocalSageMaker:
         if scored:
             sign = -1.0 if kind == "Minimize" else 1.0
             best = max(
-                scored, key=lambda s: sign * s["FinalHyperParameterTuningJobObjectiveMetric"]["Value"]
+                scored,
+                key=lambda s: sign * s["FinalHyperParameterTuningJobObjectiveMetric"]["Value"],
             )
             tuning_job.best_training_job = best
             tuning_job.OverallBestTrainingJob = best
@@ -523,7 +531,9 @@ class LocalSageMaker:
 
         self.spawn(work, f"endpoint-{endpoint.endpoint_name}")
 
-    def _start_server(self, backend: Backend, endpoint: str, variant: dict[str, Any]) -> ModelServer:
+    def _start_server(
+        self, backend: Backend, endpoint: str, variant: dict[str, Any]
+    ) -> ModelServer:
         variant_name = variant.get("VariantName", "AllTraffic")
         model = backend._models.get(variant.get("ModelName", ""))
         if model is None:
@@ -549,7 +559,9 @@ class LocalSageMaker:
             if model_data:
                 s3sync.extract_tar(s3sync.get_bytes(model_data), model_dir)
         except (s3sync.S3Error, OSError, ValueError) as error:
-            raise _DeployError(f"{prefix}: cannot get ModelDataUrl {model_data}: {error}") from error
+            raise _DeployError(
+                f"{prefix}: cannot get ModelDataUrl {model_data}: {error}"
+            ) from error
 
         environment = {str(k): str(v) for k, v in (container.get("Environment") or {}).items()}
         port = _free_port()
@@ -700,7 +712,7 @@ def _original(owner: Any, name: str) -> Any:
 
 
 def _create_training_job(self: Backend, *args: Any, **kwargs: Any) -> Any:
-    original = _original(Backend, "create_training_job")
+    original = _original(BackendClass, "create_training_job")
     arguments = inspect.signature(original).bind(self, *args, **kwargs).arguments
     arguments.pop("self")
     name = arguments["training_job_name"]
@@ -709,9 +721,7 @@ def _create_training_job(self: Backend, *args: Any, **kwargs: Any) -> Any:
             message=f"Training job names must be unique within an AWS account and region, "
             f"and a training job with this name already exists ({name})"
         )
-    request = {
-        api: copy.deepcopy(arguments.get(arg)) for arg, api in _REQUEST_KEYS.items()
-    }
+    request = {api: copy.deepcopy(arguments.get(arg)) for arg, api in _REQUEST_KEYS.items()}
     arguments["algorithm_specification"] = copy.deepcopy(arguments["algorithm_specification"])
     job = original(self, **arguments)
     job.algorithm_specification = copy.deepcopy(request["AlgorithmSpecification"])
@@ -724,7 +734,7 @@ def _stop_training_job(self: Backend, training_job_name: str) -> None:
 
 
 def _create_hyper_parameter_tuning_job(self: Backend, *args: Any, **kwargs: Any) -> str:
-    arn = _original(Backend, "create_hyper_parameter_tuning_job")(self, *args, **kwargs)
+    arn = _original(BackendClass, "create_hyper_parameter_tuning_job")(self, *args, **kwargs)
     name = arn.split("/")[-1]
     _local().start_tuning(self, self.hyper_parameter_tuning_jobs[name])
     return str(arn)
@@ -789,7 +799,7 @@ def _create_endpoint(
     if endpoint_name in self.endpoints:
         arn = sm_models.FakeEndpoint.arn_formatter(endpoint_name, self.account_id, self.region_name)
         raise ValidationError(message=f'Cannot create already existing endpoint "{arn}".')
-    endpoint = _original(Backend, "create_endpoint")(
+    endpoint = _original(BackendClass, "create_endpoint")(
         self, endpoint_name=endpoint_name, endpoint_config_name=endpoint_config_name, tags=tags
     )
     endpoint.endpoint_status = "Creating"
@@ -824,24 +834,28 @@ def _update_endpoint(self: Backend, endpoint_name: str, endpoint_config_name: st
 
 
 def _delete_endpoint(self: Backend, endpoint_name: str) -> None:
-    _original(Backend, "delete_endpoint")(self, endpoint_name)
+    _original(BackendClass, "delete_endpoint")(self, endpoint_name)
     _local().stop_endpoint(self, endpoint_name)
 
 
 # Response-layer actions moto 5.2.5 does not have.
 
 
+def _backend(response: SageMakerResponse) -> Backend:
+    return response.sagemaker_backend
+
+
 def _response_stop_training_job(self: SageMakerResponse) -> Any:
     from moto.core.responses import EmptyResult
 
-    self.sagemaker_backend.stop_training_job(self._get_param("TrainingJobName"))
+    _backend(self).stop_training_job(self._get_param("TrainingJobName"))
     return EmptyResult()
 
 
 def _response_update_endpoint(self: SageMakerResponse) -> Any:
     from moto.core.responses import ActionResult
 
-    endpoint = self.sagemaker_backend.update_endpoint(
+    endpoint = _backend(self).update_endpoint(
         endpoint_name=self._get_param("EndpointName"),
         endpoint_config_name=self._get_param("EndpointConfigName"),
     )
@@ -851,16 +865,14 @@ def _response_update_endpoint(self: SageMakerResponse) -> Any:
 def _response_stop_tuning_job(self: SageMakerResponse) -> Any:
     from moto.core.responses import EmptyResult
 
-    self.sagemaker_backend.stop_hyper_parameter_tuning_job(
-        self._get_param("HyperParameterTuningJobName")
-    )
+    _backend(self).stop_hyper_parameter_tuning_job(self._get_param("HyperParameterTuningJobName"))
     return EmptyResult()
 
 
 def _response_list_training_jobs_for_tuning(self: SageMakerResponse) -> Any:
     from moto.core.responses import ActionResult
 
-    summaries = self.sagemaker_backend.list_training_jobs_for_hyper_parameter_tuning_job(
+    summaries = _backend(self).list_training_jobs_for_hyper_parameter_tuning_job(
         self._get_param("HyperParameterTuningJobName"),
         status_equals=self._get_param("StatusEquals"),
         sort_by=self._get_param("SortBy"),
@@ -887,7 +899,10 @@ def _response_invoke_endpoint(self: SageMakerRuntimeResponse) -> Any:
     request_headers = {"Content-Type": headers.get("content-type", "application/octet-stream")}
     if headers.get("accept"):
         request_headers["Accept"] = headers["accept"]
-    log_stream = f"arn:aws:logs:{self.region}:{self.current_account}:log-group:/aws/sagemaker/Endpoints/{name}"
+    log_stream = (
+        f"arn:aws:logs:{self.region}:{self.current_account}:log-group:"
+        f"/aws/sagemaker/Endpoints/{name}"
+    )
     try:
         connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
         connection.request("POST", "/invocations", body=body, headers=request_headers)
@@ -906,7 +921,7 @@ def _response_invoke_endpoint(self: SageMakerRuntimeResponse) -> Any:
         text = payload.decode("utf-8", errors="replace")[:1000]
         kind = "client" if response.status < 500 else "server"
         raise ModelError(
-            f"Received {kind} error ({response.status}) from primary with message \"{text}\". "
+            f'Received {kind} error ({response.status}) from primary with message "{text}". '
             f"See {log_stream} in account {self.current_account} for more information.",
             response.status,
             text,
@@ -920,18 +935,18 @@ def _response_invoke_endpoint(self: SageMakerRuntimeResponse) -> Any:
 
 
 _PATCHES: list[tuple[Any, str, Any]] = [
-    (Backend, "create_training_job", _create_training_job),
-    (Backend, "stop_training_job", _stop_training_job),
-    (Backend, "create_hyper_parameter_tuning_job", _create_hyper_parameter_tuning_job),
-    (Backend, "stop_hyper_parameter_tuning_job", _stop_hyper_parameter_tuning_job),
+    (BackendClass, "create_training_job", _create_training_job),
+    (BackendClass, "stop_training_job", _stop_training_job),
+    (BackendClass, "create_hyper_parameter_tuning_job", _create_hyper_parameter_tuning_job),
+    (BackendClass, "stop_hyper_parameter_tuning_job", _stop_hyper_parameter_tuning_job),
     (
-        Backend,
+        BackendClass,
         "list_training_jobs_for_hyper_parameter_tuning_job",
         _list_training_jobs_for_tuning,
     ),
-    (Backend, "create_endpoint", _create_endpoint),
-    (Backend, "update_endpoint", _update_endpoint),
-    (Backend, "delete_endpoint", _delete_endpoint),
+    (BackendClass, "create_endpoint", _create_endpoint),
+    (BackendClass, "update_endpoint", _update_endpoint),
+    (BackendClass, "delete_endpoint", _delete_endpoint),
     (SageMakerResponse, "stop_training_job", _response_stop_training_job),
     (SageMakerResponse, "update_endpoint", _response_update_endpoint),
     (SageMakerResponse, "stop_hyper_parameter_tuning_job", _response_stop_tuning_job),

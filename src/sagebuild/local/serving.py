@@ -51,8 +51,10 @@ def default_model_fn(model_dir: str) -> Any:
     root = Path(model_dir)
     files = sorted(p for p in root.rglob("*") if p.is_file())
     for path in files:
-        if path.name == "xgboost-model" or path.suffix in (".ubj", ".bst") or (
-            path.suffix == ".json" and "xgboost" in path.name
+        if (
+            path.name == "xgboost-model"
+            or path.suffix in (".ubj", ".bst")
+            or (path.suffix == ".json" and "xgboost" in path.name)
         ):
             import xgboost as xgb
 

@@ -261,7 +261,7 @@ class LocalStack:
         return sent
 
     def _scheduled_event(self, rule: dict[str, Any]) -> dict[str, Any]:
-        now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         return {
             "version": "0",
             "id": str(uuid.uuid4()),
@@ -332,7 +332,7 @@ class LocalStack:
                     f"{name} without it (pass local_services=False to run without)"
                 ) from error
             install = module.install
-            offered = {
+            offered: dict[str, Any] = {
                 "work_dir": self.work_dir / name,
                 "region": self.region,
                 "account_id": self.account_id,

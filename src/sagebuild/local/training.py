@@ -21,6 +21,7 @@ module level: the module is also the built-in XGBoost program.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import os
@@ -161,10 +162,8 @@ class TrainingRun:
         except (ProcessLookupError, PermissionError):
             pass
         except subprocess.TimeoutExpired:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
             process.wait()
 
     # -- the job -------------------------------------------------------------------------
@@ -243,7 +242,12 @@ class TrainingRun:
             assert image.train is not None
             env["PYTHONPATH"] = os.pathsep.join([str(image.train.parent), _SRC_ROOT])
             return (
-                ["proot", "-b", f"{self.opt_ml.resolve()}:/opt/ml", *self._interpreter(image.train)],
+                [
+                    "proot",
+                    "-b",
+                    f"{self.opt_ml.resolve()}:/opt/ml",
+                    *self._interpreter(image.train),
+                ],
                 image.train.parent,
                 env,
             )
@@ -331,7 +335,9 @@ class TrainingRun:
             else:
                 s3sync.extract_tar(Path(location.removeprefix("file://")).read_bytes(), code_dir)
         except (s3sync.S3Error, OSError, ValueError) as error:
-            raise JobError(f"ClientError: cannot get sagemaker_submit_directory: {error}") from error
+            raise JobError(
+                f"ClientError: cannot get sagemaker_submit_directory: {error}"
+            ) from error
 
     def _sm_environment(
         self, user_hps: dict[str, Any], program: str, hps: dict[str, Any]

@@ -229,7 +229,9 @@ def _create(
     resource_type = kwargs["ResourceType"]
     properties = cloudformation_json["Properties"]
     service_token = properties["ServiceToken"]
-    custom = CustomModel(region_name, str(uuid.uuid4()), logical_id, resource_name)
+    custom = CustomModel(  # type: ignore[abstract]
+        region_name, str(uuid.uuid4()), logical_id, resource_name
+    )
     stack = cloudformation_backends[account_id][region_name].get_stack(stack_id)
     stack.add_custom_resource(custom)
     response = send_request(
@@ -343,6 +345,18 @@ def _record(stack: Any, status: str, failure: ResourceFailed) -> None:
     stack.events.append(event)
 
 
+def _forget_resources(stack: Any) -> None:
+    """After a rollback or delete: nothing left to list, resolve or (lazily!) re-create.
+
+    moto's resource and output maps are lazy: describing a deleted stack's outputs or listing
+    its resources would create the resources again (and re-send custom resource Creates).
+    """
+    from moto.cloudformation.parsing import OutputMap
+
+    stack.resource_map._resource_json_map = {}
+    stack.output_map = OutputMap(stack.resource_map, {"Outputs": {}}, stack.stack_id)
+
+
 def _patched_parse_and_create(original: Callable[..., Any]) -> Callable[..., Any]:
     def parse_and_create_resource(
         logical_id: str, resource_json: dict[str, Any], *args: Any, **kwargs: Any
@@ -410,7 +424,7 @@ def install() -> Callable[[], None]:
 
         def deliver(url: str, body: Any, ssl_verify: Any = None) -> None:
             if not RECEIVER.deliver_url(url, body):
-                utils._send_response(url, body, ssl_verify)
+                utils._send_response(url, body, ssl_verify)  # type: ignore[attr-defined]
 
         original_send(self, status, reason, send_response=send_response or deliver)
 
@@ -443,6 +457,7 @@ def install() -> Callable[[], None]:
             self._add_stack_event("ROLLBACK_IN_PROGRESS", resource_status_reason=failure.reason)
             try:
                 self.resource_map.delete()
+                _forget_resources(self)
                 self.status = "ROLLBACK_COMPLETE"
             except (Exception, _Abort) as rollback_error:  # noqa: BLE001
                 _record(self, "DELETE_FAILED", _failure_of(rollback_error))
@@ -484,6 +499,7 @@ def install() -> Callable[[], None]:
     def delete(self: Any) -> None:
         try:
             original_delete(self)
+            _forget_resources(self)
         except (Exception, _Abort) as error:  # noqa: BLE001
             failure = _failure_of(error)
             _record(self, "DELETE_FAILED", failure)

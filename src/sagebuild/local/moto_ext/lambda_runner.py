@@ -162,7 +162,7 @@ def install_thread_environ() -> ThreadEnviron:
     """Install (once) the thread-aware `os.environ`; returns it."""
     with _ENV_LOCK:
         if not isinstance(os.environ, ThreadEnviron):
-            os.environ = ThreadEnviron(os.environ)  # type: ignore[assignment]
+            os.environ = ThreadEnviron(os.environ)  # type: ignore[assignment]  # noqa: B003
         return os.environ
 
 
@@ -170,7 +170,7 @@ def uninstall_thread_environ() -> None:
     """Put the original `os.environ` back (same data: nothing set meanwhile is lost)."""
     with _ENV_LOCK:
         if isinstance(os.environ, ThreadEnviron):
-            os.environ = os.environ.original
+            os.environ = os.environ.original  # noqa: B003
 
 
 def process_environ() -> dict[str, str]:

@@ -8,6 +8,8 @@ moto behaviours replaced (moto 5.2.5):
   `execute_state_machine` is on).
 - `ComparisonVariable._eval_body`: a Choice rule on a missing path takes the Default branch in
   moto; AWS fails the execution with States.Runtime. Ours fails like AWS (except `IsPresent`).
+- `StepFunctionsParserBackend.start_execution` names a nameless execution "None", so the second
+  nameless StartExecution fails with ExecutionAlreadyExists; ours names it with a UUID, as AWS.
 - Waits: `fast_waits()` makes Wait states and Retry intervals return at once, for tests, by
   patching `WaitFunction._wait_interval` and the retrier module's private `time` (never
   `time.sleep` globally: a global no-op sleep starves the execution thread).
@@ -20,6 +22,7 @@ import json
 import re
 import threading
 import types
+import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -217,7 +220,7 @@ def install() -> Callable[[], None]:
         WaitFunction,
     )
 
-    saved_config = dict(default_user_config.get("stepfunctions", {}))
+    saved_config: Any = dict(default_user_config.get("stepfunctions", {}))
     default_user_config["stepfunctions"] = {**saved_config, "execute_state_machine": True}
 
     originals = {
@@ -232,6 +235,17 @@ def install() -> Callable[[], None]:
     original_choice = ComparisonVariable.__dict__["_eval_body"]
     ComparisonVariable._eval_body = _choice_missing_path_fails(original_choice)  # type: ignore[method-assign]
 
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+
+    original_start = StepFunctionsParserBackend.__dict__["start_execution"]
+
+    def start_execution(
+        self: Any, state_machine_arn: str, name: Any = None, *a: Any, **k: Any
+    ) -> Any:
+        return original_start(self, state_machine_arn, name or str(uuid.uuid4()), *a, **k)
+
+    StepFunctionsParserBackend.start_execution = start_execution  # type: ignore[method-assign]
+
     original_wait = WaitFunction.__dict__["_wait_interval"]
 
     def _wait_interval(self: Any, env: Any, wait_seconds: int) -> None:
@@ -244,11 +258,12 @@ def install() -> Callable[[], None]:
     retrier_decl.time = _RetrierTime(original_time)  # type: ignore[assignment]
 
     def uninstall() -> None:
-        StateMachine.create_from_cloudformation_json = originals["create"]
-        StateMachine.update_from_cloudformation_json = originals["update"]
-        StateMachine.delete_from_cloudformation_json = originals["delete"]
+        StateMachine.create_from_cloudformation_json = originals["create"]  # type: ignore[method-assign]
+        StateMachine.update_from_cloudformation_json = originals["update"]  # type: ignore[method-assign]
+        StateMachine.delete_from_cloudformation_json = originals["delete"]  # type: ignore[method-assign]
         ComparisonVariable._eval_body = original_choice  # type: ignore[method-assign]
         WaitFunction._wait_interval = original_wait  # type: ignore[method-assign]
+        StepFunctionsParserBackend.start_execution = original_start  # type: ignore[method-assign]
         retrier_decl.time = original_time
         default_user_config["stepfunctions"] = saved_config  # type: ignore[typeddict-item]
 

@@ -1,0 +1,801 @@
+"""The `sagebuild` command line: the same commands against the local stack and against AWS.
+
+Global options pick the target (`--local/--aws`, default: the local stack when its server is
+running), the stack, region, profile and endpoint URL. Every known error (user mistakes, AWS
+errors, missing credentials) is one line on stderr and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import click
+import typer
+from typer.core import TyperGroup
+
+from sagebuild.cli_support import domain, graph, logs, runs, service
+from sagebuild.cli_support.aws import Target, resolve_target, state_dir_default
+from sagebuild.cli_support.errors import UserError, one_line
+from sagebuild.cli_support.render import (
+    console,
+    duration,
+    elapsed_since,
+    err_console,
+    history_table,
+    key_values,
+    print_json,
+    status_view,
+)
+
+ASL_PATH = domain.REPO_ROOT / "statemachine" / "pipeline.asl.json"
+FINAL = ("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
+
+
+class _Group(TyperGroup):
+    """Maps every known exception to one line on stderr and exit code 2."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as error:
+            line = one_line(error)
+            if line is None:
+                raise
+            err_console.print(f"[red]error:[/red] {line}", soft_wrap=True, markup=True,
+                              highlight=False)
+            raise typer.Exit(2) from None
+
+
+def _typer(**kwargs: Any) -> typer.Typer:
+    return typer.Typer(cls=_Group, no_args_is_help=True, pretty_exceptions_show_locals=False,
+                       **kwargs)
+
+
+app = _typer(help="Continuous training and deployment for Amazon SageMaker models.")
+local_app = _typer(help="The local stack (emulated AWS on 127.0.0.1) as a background service.")
+params_app = _typer(help="The parameter document (SSM ParameterStore output).")
+app.add_typer(local_app, name="local")
+app.add_typer(params_app, name="params")
+
+
+@dataclass
+class Options:
+    stack: str | None
+    region: str | None
+    profile: str | None
+    endpoint_url: str | None
+    local: bool | None
+    state_dir: Path
+    target: Target | None = None
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    stack: Annotated[str | None, typer.Option(
+        help="Stack name [default: $SAGEBUILD_STACK or 'sagebuild']")] = None,
+    region: Annotated[str | None, typer.Option(help="AWS region")] = None,
+    profile: Annotated[str | None, typer.Option(help="AWS profile")] = None,
+    endpoint_url: Annotated[str | None, typer.Option(help="Endpoint URL of every service")] = None,
+    local: Annotated[bool | None, typer.Option(
+        "--local/--aws",
+        help="Local stack or AWS [default: local if the local stack is running]")] = None,
+    state_dir: Annotated[Path, typer.Option(
+        help="State dir of the local stack", envvar="SAGEBUILD_STATE_DIR")] = Path(
+        ".sagebuild/local"),
+) -> None:
+    ctx.obj = Options(stack, region, profile, endpoint_url, local, state_dir)
+
+
+def _options(ctx: typer.Context) -> Options:
+    options = ctx.find_root().obj
+    if not isinstance(options, Options):  # called without the root callback (tests)
+        options = Options(None, None, None, None, None, state_dir_default())
+        ctx.find_root().obj = options
+    return options
+
+
+def target_of(ctx: typer.Context) -> Target:
+    options = _options(ctx)
+    if options.target is None:
+        options.target = resolve_target(
+            stack=options.stack, region=options.region, profile=options.profile,
+            endpoint_url=options.endpoint_url, local=options.local, state_dir=options.state_dir,
+        )
+    return options.target
+
+
+# --- parsing helpers -----------------------------------------------------------------------
+
+
+def parse_value(text: str) -> Any:
+    """A `--set` value: JSON when it parses (numbers, true, objects...), else the string."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def parse_assignments(items: list[str] | None) -> dict[str, Any]:
+    """`key=value` items → a dict (values via `parse_value`); raises UserError on a bad item."""
+    found: dict[str, Any] = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise UserError(f"expected KEY=VALUE, got {item!r}")
+        found[key.strip()] = parse_value(value)
+    return found
+
+
+def launch_message(
+    train: bool | None, overrides: dict[str, Any], reason: str | None
+) -> dict[str, Any]:
+    """The LaunchTopic message (see `domain.launch`)."""
+    message: dict[str, Any] = {}
+    if train is not None:
+        message["train"] = train
+    if overrides:
+        message["overrides"] = overrides
+    if reason:
+        message["reason"] = reason
+    return message
+
+
+# --- local stack service -------------------------------------------------------------------
+
+
+@local_app.command("up")
+def local_up(
+    ctx: typer.Context,
+    template: Annotated[Path | None, typer.Option(help="SAM template to deploy")] = None,
+    parameter: Annotated[list[str] | None, typer.Option(
+        help="Stack parameter KEY=VALUE (repeatable)")] = None,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for the stack")] = 300.0,
+    no_template: Annotated[bool, typer.Option(
+        help="Start emulated AWS only, deploy nothing")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON output")] = False,
+) -> None:
+    """Start the local stack in the background and deploy the template into it."""
+    options = _options(ctx)
+    stack = options.stack or _stack_default()
+    parameters = {k: str(v) for k, v in _pairs(parameter).items()}
+    if not as_json:
+        err_console.print(f"starting the local stack ({options.state_dir}) ...")
+    server, started = service.start_server(
+        options.state_dir, stack, template=template, parameters=parameters, timeout=timeout,
+        extra_args=["--no-template"] if no_template else None,
+    )
+    outputs = service.outputs(options.state_dir)
+    if as_json:
+        print_json({"endpoint_url": server.endpoint_url, "pid": server.pid,
+                    "stack": server.stack, "started": started, "outputs": outputs})
+        return
+    console.print(
+        f"local stack {'started' if started else 'already running'}: {server.endpoint_url} "
+        f"(pid {server.pid}, stack {server.stack})"
+    )
+    if outputs:
+        console.print(key_values("Outputs", outputs))
+
+
+def _stack_default() -> str:
+    from sagebuild.cli_support.aws import stack_default
+
+    return stack_default()
+
+
+def _pairs(items: list[str] | None) -> dict[str, str]:
+    found = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise UserError(f"expected KEY=VALUE, got {item!r}")
+        found[key] = value
+    return found
+
+
+@local_app.command("down")
+def local_down(ctx: typer.Context) -> None:
+    """Stop the local stack (SIGTERM) and wait until it is gone."""
+    state_dir = _options(ctx).state_dir
+    if service.stop_server(state_dir):
+        console.print("local stack stopped")
+    else:
+        console.print(f"the local stack is not running ({state_dir})")
+
+
+@local_app.command("status")
+def local_status(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON output")] = False,
+) -> None:
+    """Whether the local stack is running, and where."""
+    from sagebuild.cli_support.aws import read_server
+
+    state_dir = _options(ctx).state_dir
+    server = read_server(state_dir)
+    if as_json:
+        print_json({"running": server is not None, "state_dir": str(state_dir),
+                    **(server.__dict__ if server else {})})
+        return
+    if server is None:
+        console.print(f"the local stack is not running ({state_dir})")
+    else:
+        console.print(
+            f"the local stack is running: {server.endpoint_url} "
+            f"(pid {server.pid}, stack {server.stack})"
+        )
+
+
+# --- the stack -----------------------------------------------------------------------------
+
+
+def _print_event(event: dict[str, Any]) -> None:
+    status = event.get("ResourceStatus", "")
+    style = "red" if "FAILED" in status or "ROLLBACK" in status else (
+        "green" if status.endswith("COMPLETE") else "")
+    reason = event.get("ResourceStatusReason") or ""
+    when = event["Timestamp"].strftime("%H:%M:%S")
+    console.print(
+        f"{when} [{style}]{status:<28}[/{style}] " if style else f"{when} {status:<28} ",
+        end="",
+    )
+    console.print(f"{event.get('ResourceType', ''):<36} {event.get('LogicalResourceId', '')}"
+                  + (f"  {reason}" if reason else ""), markup=False)
+
+
+def _deploy(ctx: typer.Context, template: Path | None, bucket: str | None, prefix: str,
+            parameter: list[str] | None, as_json: bool) -> None:
+    target = target_of(ctx)
+    parameters = _pairs(parameter)
+    from sagebuild import deployer
+
+    template_path = template or deployer.DEFAULT_TEMPLATE
+    if target.local:
+        from sagebuild.local import deploy as local_deploy
+
+        cfn, s3 = target.client("cloudformation"), target.client("s3")
+        if target.stack_description() is None:
+            outputs = local_deploy.deploy_stack(target.stack, template_path, parameters,
+                                                cfn=cfn, s3=s3)
+        else:
+            outputs = local_deploy.update_stack(target.stack, template_path, parameters,
+                                                cfn=cfn, s3=s3)
+    else:
+        outputs = deployer.deploy(
+            target.session(), target.stack, region=target.region, template_path=template_path,
+            bucket=bucket, prefix=prefix, parameters=parameters,
+            on_event=(lambda e: None) if as_json else _print_event,
+            on_message=(lambda m: None) if as_json else (lambda m: err_console.print(m)),
+        )
+    if as_json:
+        print_json(outputs)
+    else:
+        console.print(f"stack {target.stack} is up {target.where}")
+        console.print(key_values("Outputs", outputs))
+
+
+_TEMPLATE = Annotated[Path | None, typer.Option(help="SAM template [default: template.yaml]")]
+_BUCKET = Annotated[str | None, typer.Option(
+    help="Bucket for the packaged code [default: sagebuild-artifacts-<account>-<region>]")]
+_PREFIX = Annotated[str, typer.Option(help="Key prefix [default: the stack name]")]
+_PARAMETER = Annotated[list[str] | None, typer.Option(
+    help="Stack parameter KEY=VALUE (repeatable)")]
+_JSON = Annotated[bool, typer.Option("--json", help="JSON output")]
+
+
+@app.command("up")
+def up(ctx: typer.Context, template: _TEMPLATE = None, bucket: _BUCKET = None,
+       prefix: _PREFIX = "", parameter: _PARAMETER = None, as_json: _JSON = False) -> None:
+    """Create (or update) the stack: package the code, deploy, stream the stack events."""
+    _deploy(ctx, template, bucket, prefix, parameter, as_json)
+
+
+@app.command("update")
+def update(ctx: typer.Context, template: _TEMPLATE = None, bucket: _BUCKET = None,
+           prefix: _PREFIX = "", parameter: _PARAMETER = None, as_json: _JSON = False) -> None:
+    """Update the stack (same as `up` when it exists)."""
+    if target_of(ctx).stack_description() is None:
+        raise UserError(f"stack {target_of(ctx).stack} not found {target_of(ctx).where}; "
+                        "create it with: sagebuild up")
+    _deploy(ctx, template, bucket, prefix, parameter, as_json)
+
+
+@app.command("down")
+def down(ctx: typer.Context) -> None:
+    """Delete the stack and wait until it is gone (what it created is emptied first)."""
+    target = target_of(ctx)
+    if target.local:
+        from sagebuild.local import deploy as local_deploy
+
+        if target.stack_description() is None:
+            raise UserError(f"stack {target.stack} not found {target.where}")
+        local_deploy.delete_stack(target.stack, cfn=target.client("cloudformation"))
+        console.print(f"stack {target.stack} deleted {target.where}")
+        return
+    from sagebuild import deployer
+
+    if not deployer.delete(target.session(), target.stack, on_event=_print_event):
+        raise UserError(f"stack {target.stack} not found {target.where}")
+    console.print(f"stack {target.stack} deleted {target.where}")
+
+
+@app.command("outputs")
+def outputs(ctx: typer.Context, as_json: _JSON = False) -> None:
+    """The stack's outputs."""
+    target = target_of(ctx)
+    values = target.outputs()
+    if as_json:
+        print_json(values)
+    else:
+        console.print(key_values(f"Outputs of {target.stack} {target.where}", values))
+
+
+@app.command("publish")
+def publish(
+    ctx: typer.Context,
+    bucket: Annotated[str, typer.Option(help="Bucket for the template and code")],
+    prefix: Annotated[str, typer.Option(help="Key prefix")] = "sagebuild",
+    template: _TEMPLATE = None,
+    as_json: _JSON = False,
+) -> None:
+    """Upload the packaged template and code; print the console's Launch Stack URL."""
+    from sagebuild import deployer
+
+    target = target_of(ctx)
+    template_url, launch_url = deployer.publish(
+        target.session() if not target.endpoint_url else _EndpointSession(target),
+        region=target.region, bucket=bucket, prefix=prefix, stack=target.stack,
+        template_path=template or deployer.DEFAULT_TEMPLATE,
+    )
+    if as_json:
+        print_json({"template_url": template_url, "launch_stack_url": launch_url})
+    else:
+        console.print(f"template: {template_url}")
+        console.print("Launch Stack:", launch_url, markup=False, soft_wrap=True)
+
+
+class _EndpointSession:
+    """A session-like object whose clients go to the target's endpoint URL."""
+
+    def __init__(self, target: Target) -> None:
+        self.target = target
+
+    def client(self, service_name: str) -> Any:
+        return self.target.client(service_name)
+
+
+# --- runs ----------------------------------------------------------------------------------
+
+
+def _sfn(target: Target) -> tuple[Any, str]:
+    return target.client("stepfunctions"), target.output("StateMachine")
+
+
+def _publish(target: Target, topic_output: str, message: dict[str, Any], subject: str) -> str:
+    topic = target.output(topic_output)
+    response = target.client("sns").publish(
+        TopicArn=topic, Message=json.dumps(message), Subject=subject
+    )
+    return str(response["MessageId"])
+
+
+@app.command("start")
+def start(
+    ctx: typer.Context,
+    train: Annotated[bool | None, typer.Option(
+        "--train/--no-train", help="Train, or deploy the last artifact")] = None,
+    set_: Annotated[list[str] | None, typer.Option(
+        "--set", help="Override KEY=VALUE for this run (JSON values; repeatable)")] = None,
+    reason: Annotated[str | None, typer.Option(help="Why (shown in notifications)")] = None,
+    wait: Annotated[bool, typer.Option(help="Follow the run until it ends")] = False,
+    as_json: _JSON = False,
+) -> None:
+    """Start a run: publish to the LaunchTopic."""
+    target = target_of(ctx)
+    message = launch_message(train, parse_assignments(set_), reason)
+    started = datetime.now(UTC)
+    message_id = _publish(target, "LaunchTopic", message, "sagebuild start")
+    if as_json and not wait:
+        print_json({"message_id": message_id, "message": message})
+        return
+    if not as_json:
+        console.print(f"published to the LaunchTopic: message {message_id}")
+    if wait:
+        execution = _find_run(target, message_id, started)
+        raise typer.Exit(_follow(target, execution, as_json))
+
+
+def _find_run(target: Target, message_id: str, since: datetime, timeout: float = 120.0) -> str:
+    """The execution the launch function started for `message_id` (or the next new one)."""
+    sfn, machine = _sfn(target)
+    marker = domain.naming().sanitise(message_id)[:40]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        listed = runs.list_runs(sfn, machine, limit=20)
+        for item in listed:
+            if marker and marker in item["name"]:
+                return str(item["executionArn"])
+        for item in listed:
+            start_date = item.get("startDate")
+            if isinstance(start_date, datetime) and start_date >= since and \
+                    item.get("status") == "RUNNING":
+                return str(item["executionArn"])
+        time.sleep(1.0)
+    raise UserError(
+        f"no run started for message {message_id} within {timeout:.0f} s "
+        "(it may be queued behind the current run: see sagebuild status)"
+    )
+
+
+def run_view(target: Target, execution: str) -> dict[str, Any]:
+    """What `sagebuild status` shows about one run."""
+    sfn = target.client("stepfunctions")
+    described = sfn.describe_execution(executionArn=execution)
+    events = runs.history_events(sfn, execution)
+    path = runs.path_of(events, described["status"])
+    document = runs.state_document(events) or {}
+    run = document.get("run") or {}
+    trigger = run.get("trigger") or {}
+    view: dict[str, Any] = {
+        "run": described["name"],
+        "execution_arn": execution,
+        "status": described["status"],
+        "version": run.get("version"),
+        "elapsed_seconds": elapsed_since(described.get("startDate"), described.get("stopDate")),
+        "trigger": f"{trigger.get('source', '')}: {trigger.get('detail', '')}" if trigger else "",
+        "current_state": path.current,
+        "path": path.entered,
+        "failed_states": sorted(path.failed),
+        "job": None,
+        "error": "",
+    }
+    active = runs.active_job(document)
+    if active and described["status"] == "RUNNING":
+        view["job"] = runs.job_status(target, *active)
+    error = (document.get("error") or {}) if document else {}
+    if described["status"] != "RUNNING":
+        cause = error.get("Cause") or described.get("cause") or ""
+        name = error.get("Error") or described.get("error") or ""
+        view["error"] = f"{name}: {cause}".strip(": ")[:500]
+    return view
+
+
+def _follow(target: Target, execution: str, as_json: bool, interval: float = 2.0) -> int:
+    from rich.live import Live
+
+    view = run_view(target, execution)
+    if as_json:
+        while view["status"] == "RUNNING":
+            time.sleep(interval)
+            view = run_view(target, execution)
+        print_json(view)
+    else:
+        with Live(status_view(view), console=console, refresh_per_second=4) as live:
+            while view["status"] == "RUNNING":
+                time.sleep(interval)
+                view = run_view(target, execution)
+                live.update(status_view(view))
+    return 0 if view["status"] == "SUCCEEDED" else 1
+
+
+@app.command("status")
+def status(
+    ctx: typer.Context,
+    run: Annotated[str | None, typer.Option(help="Execution name or ARN [default: current]")]
+    = None,
+    watch: Annotated[bool, typer.Option(help="Refresh until the run ends (exit 0/1)")] = False,
+    as_json: _JSON = False,
+) -> None:
+    """The current (or latest) run: state, path, elapsed time, the job's own status."""
+    target = target_of(ctx)
+    sfn, machine = _sfn(target)
+    execution = runs.resolve_run(sfn, machine, run)
+    if watch:
+        raise typer.Exit(_follow(target, execution, as_json))
+    view = run_view(target, execution)
+    if as_json:
+        print_json(view)
+    else:
+        console.print(status_view(view))
+
+
+@app.command("stop")
+def stop(ctx: typer.Context) -> None:
+    """Stop the running run (StopExecution)."""
+    target = target_of(ctx)
+    sfn, machine = _sfn(target)
+    running = [r for r in runs.list_runs(sfn, machine, limit=100) if r["status"] == "RUNNING"]
+    if not running:
+        console.print("no run in progress: nothing to stop")
+        return
+    for item in running:
+        sfn.stop_execution(executionArn=item["executionArn"], error="sagebuild.Stopped",
+                           cause="stopped with sagebuild stop")
+        console.print(f"stopped {item['name']}")
+
+
+@app.command("history")
+def history(
+    ctx: typer.Context,
+    limit: Annotated[int, typer.Option(help="How many runs")] = 20,
+    as_json: _JSON = False,
+) -> None:
+    """Past runs: version, status, duration, trigger, metrics, endpoint config."""
+    target = target_of(ctx)
+    sfn, machine = _sfn(target)
+    rows = [runs.run_row(sfn, item) for item in runs.list_runs(sfn, machine, limit=limit)]
+    if as_json:
+        print_json(rows)
+    elif not rows:
+        console.print("no run yet: start one with: sagebuild start")
+    else:
+        console.print(history_table(rows))
+
+
+@app.command("logs")
+def logs_command(
+    ctx: typer.Context,
+    run: Annotated[str | None, typer.Option(help="Execution name or ARN [default: current]")]
+    = None,
+    kind: Annotated[str, typer.Option(help="training | build | steps")] = "training",
+) -> None:
+    """The logs of a run's training job, image builds or steps."""
+    if kind not in logs.KINDS:
+        raise UserError(f"--kind must be one of {', '.join(logs.KINDS)}, not {kind!r}")
+    target = target_of(ctx)
+    sfn, machine = _sfn(target)
+    execution = runs.resolve_run(sfn, machine, run)
+    events = runs.history_events(sfn, execution)
+    document = runs.state_document(events) or {}
+    if kind == "training":
+        name = (document.get("training") or {}).get("name", "")
+        if not name:
+            raise UserError("this run has no training job")
+        text = (logs.local_training_log(target.state_dir, name) if target.local
+                else logs.cloudwatch_training_log(target.client("logs"), name))
+    elif kind == "build":
+        names = [(document.get(k) or {}).get("name", "")
+                 for k in ("training_image_build", "inference_image_build")]
+        names = [n for n in names if n]
+        if not names:
+            raise UserError("this run built no image")
+        project = "" if target.local else target.output("ImageBuildProject")
+        text = "\n".join(
+            f"== {n}\n" + (logs.local_build_log(target.state_dir, n) if target.local
+                           else logs.cloudwatch_build_log(target.client("logs"), project, n))
+            for n in names
+        )
+    else:
+        text = _timeline(events)
+        if target.local:
+            text += (f"\n(the step functions' own output is in the local server's log: "
+                     f"{target.state_dir / service.LOG_FILE})")
+        else:
+            start_date = sfn.describe_execution(executionArn=execution).get("startDate")
+            text += "\n" + logs.cloudwatch_step_logs(
+                target.client("logs"), _stack_functions(target), start_date)
+    console.print(text, markup=False, highlight=False, soft_wrap=True)
+
+
+def _timeline(events: list[dict[str, Any]]) -> str:
+    lines = []
+    for event in events:
+        kind = event.get("type", "")
+        details = next((v for k, v in event.items() if k.endswith("EventDetails")), {}) or {}
+        when = event["timestamp"].strftime("%H:%M:%S") if isinstance(
+            event.get("timestamp"), datetime) else ""
+        if kind.endswith("StateEntered"):
+            lines.append(f"{when} → {details.get('name', '')}")
+        elif "Failed" in kind or "TimedOut" in kind or kind == "ExecutionAborted":
+            cause = str(details.get("cause", ""))[:300]
+            lines.append(f"{when} ✗ {kind}: {details.get('error', '')} {cause}".rstrip())
+        elif kind in ("ExecutionSucceeded",):
+            lines.append(f"{when} ✓ {kind}")
+    return "\n".join(lines)
+
+
+def _stack_functions(target: Target) -> list[str]:
+    cfn = target.client("cloudformation")
+    found = []
+    for page in cfn.get_paginator("list_stack_resources").paginate(StackName=target.stack):
+        found += [r["PhysicalResourceId"] for r in page["StackResourceSummaries"]
+                  if r["ResourceType"] == "AWS::Lambda::Function"]
+    return found
+
+
+# --- parameters ----------------------------------------------------------------------------
+
+
+def _parameter_name(target: Target) -> str:
+    return target.output("ParameterStore")
+
+
+def _stored(target: Target) -> dict[str, Any]:
+    value = target.client("ssm").get_parameter(Name=_parameter_name(target))["Parameter"]["Value"]
+    try:
+        document = json.loads(value) if value.strip() else {}
+    except ValueError as error:
+        raise UserError(f"the stored parameter document is not JSON: {error}") from error
+    if not isinstance(document, dict):
+        raise UserError("the stored parameter document is not a JSON object")
+    return document
+
+
+def _stack_framework(target: Target) -> str | None:
+    stack = target.stack_description() or {}
+    for parameter in stack.get("Parameters") or []:
+        if parameter["ParameterKey"] == "ConfigFramework":
+            return str(parameter.get("ParameterValue") or "") or None
+    return None
+
+
+def _refuse(problems: list[str]) -> None:
+    err_console.print("[red]error:[/red] invalid parameters, nothing saved:")
+    for problem in problems:
+        err_console.print(f"  - {problem}", markup=False)
+    raise typer.Exit(2)
+
+
+def _save(target: Target, document: dict[str, Any]) -> None:
+    target.client("ssm").put_parameter(
+        Name=_parameter_name(target), Value=json.dumps(document, indent=1, sort_keys=True),
+        Type="String", Overwrite=True,
+    )
+
+
+@params_app.command("get")
+def params_get(
+    ctx: typer.Context,
+    key: Annotated[str | None, typer.Argument(help="One key [default: the whole document]")]
+    = None,
+) -> None:
+    """Print the parameter document (or one key) as JSON."""
+    document = _stored(target_of(ctx))
+    if key is not None:
+        if key not in document:
+            raise UserError(f"no key {key!r} in the parameter document")
+        print_json(document[key])
+    else:
+        print_json(document)
+
+
+@params_app.command("set")
+def params_set(
+    ctx: typer.Context,
+    assignments: Annotated[list[str], typer.Argument(help="KEY=VALUE (JSON values)")],
+) -> None:
+    """Change keys of the parameter document; refused (nothing saved) if it would be invalid."""
+    target = target_of(ctx)
+    document = {**_stored(target), **parse_assignments(assignments)}
+    problems = domain.validate(document, _stack_framework(target))
+    if problems:
+        _refuse(problems)
+    _save(target, document)
+    console.print(f"saved {', '.join(parse_assignments(assignments))} "
+                  f"to {_parameter_name(target)}")
+
+
+@params_app.command("validate")
+def params_validate(
+    ctx: typer.Context,
+    file: Annotated[Path | None, typer.Argument(help="JSON file [default: the stored one]")]
+    = None,
+    framework: Annotated[str | None, typer.Option(
+        help="Framework when the document has none [default: the stack's]")] = None,
+) -> None:
+    """Check a parameter document against the schema; every problem on its own line."""
+    if file is not None:
+        try:
+            document = json.loads(Path(file).read_text())
+        except OSError as error:
+            raise UserError(f"cannot read {file}: {error.strerror}") from error
+        except ValueError as error:
+            raise UserError(f"{file} is not JSON: {error}") from error
+    else:
+        document = _stored(target_of(ctx))
+    if framework is None and not (isinstance(document, dict) and document.get("framework")):
+        framework = _stack_framework(target_of(ctx))
+    problems = domain.validate(document, framework)
+    if problems:
+        err_console.print("[red]error:[/red] invalid parameters:")
+        for problem in problems:
+            err_console.print(f"  - {problem}", markup=False)
+        raise typer.Exit(2)
+    console.print("the parameter document is valid")
+
+
+@params_app.command("edit")
+def params_edit(ctx: typer.Context) -> None:
+    """Edit the parameter document in $EDITOR; saved only if it is valid JSON and valid."""
+    target = target_of(ctx)
+    before = json.dumps(_stored(target), indent=2, sort_keys=True) + "\n"
+    after = click.edit(before, extension=".json")
+    if after is None or after == before:
+        console.print("no change")
+        return
+    try:
+        document = json.loads(after)
+    except ValueError as error:
+        raise UserError(f"not JSON, nothing saved: {error}") from error
+    problems = domain.validate(document, _stack_framework(target))
+    if problems:
+        _refuse(problems)
+    _save(target, document)
+    console.print(f"saved {_parameter_name(target)}")
+
+
+# --- rollback and graph --------------------------------------------------------------------
+
+
+@app.command("rollback")
+def rollback(
+    ctx: typer.Context,
+    to: Annotated[int | None, typer.Option(help="Version to roll back to [default: previous]")]
+    = None,
+) -> None:
+    """Roll the endpoint back: publish to the RollbackTopic."""
+    message = {} if to is None else {"version": to}
+    message_id = _publish(target_of(ctx), "RollbackTopic", message, "sagebuild rollback")
+    what = f"version {to}" if to is not None else "the previous version"
+    console.print(f"rollback to {what} requested: message {message_id}")
+
+
+@app.command("graph")
+def graph_command(
+    ctx: typer.Context,
+    run: Annotated[str | None, typer.Option(
+        help="Colour this run's path (execution name or ARN, or 'latest')")] = None,
+    format_: Annotated[str | None, typer.Option(
+        "--format", help="mermaid | html [default: html if -o ends in .html]")] = None,
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="File to write")] = None,
+    definition: Annotated[Path | None, typer.Option(
+        help="ASL file [default: the deployed one with --run, else statemachine/]")] = None,
+) -> None:
+    """The pipeline as Mermaid or a standalone HTML page (SVG), a run's path coloured."""
+    kind = format_ or ("html" if output and output.suffix in (".html", ".htm") else "mermaid")
+    if kind not in ("mermaid", "html"):
+        raise UserError(f"--format must be mermaid or html, not {kind!r}")
+    path = None
+    asl: dict[str, Any] | None = None
+    if definition is not None:
+        asl = _read_asl(definition)
+    if run is not None:
+        target = target_of(ctx)
+        sfn, machine = _sfn(target)
+        execution = runs.resolve_run(sfn, machine, None if run == "latest" else run)
+        described = sfn.describe_execution(executionArn=execution)
+        path = runs.path_of(runs.history_events(sfn, execution), described["status"])
+        if asl is None:
+            asl = json.loads(sfn.describe_state_machine(stateMachineArn=machine)["definition"])
+    if asl is None:
+        asl = _read_asl(ASL_PATH)
+    text = graph.to_mermaid(asl, path) if kind == "mermaid" else graph.to_html(
+        asl, path, title=f"sagebuild pipeline{' — ' + run if run else ''}")
+    if output is None:
+        print(text, end="")
+    else:
+        output.write_text(text, encoding="utf-8")
+        console.print(f"wrote {output}")
+
+
+def _read_asl(path: Path) -> dict[str, Any]:
+    try:
+        asl = json.loads(Path(path).read_text())
+    except OSError as error:
+        raise UserError(f"cannot read {path}: {error.strerror}") from error
+    except ValueError as error:
+        raise UserError(f"{path} is not JSON: {error}") from error
+    if not isinstance(asl, dict) or not isinstance(asl.get("States"), dict):
+        raise UserError(f"{path} is not a state machine definition (no States)")
+    return asl
+
+
+__all__ = ["app", "launch_message", "parse_assignments", "parse_value", "run_view", "duration"]

@@ -1,0 +1,61 @@
+"""The one place the CLI reaches the deployed domain code in `lambdas/` (config, naming).
+
+The domain modules are deployed as the Lambda `CodeUri`, not installed as a package; the CLI
+puts `lambdas/` on `sys.path` here, once, and imports from it.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from types import ModuleType
+
+from sagebuild.cli_support.errors import UserError
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+LAMBDAS = REPO_ROOT / "lambdas"
+
+
+def _ensure_path() -> None:
+    if not (LAMBDAS / "domain").is_dir():
+        raise UserError(f"the domain code is not where the CLI expects it: {LAMBDAS}")
+    if str(LAMBDAS) not in sys.path:
+        sys.path.insert(0, str(LAMBDAS))
+
+
+def config() -> ModuleType:
+    """`domain.config` (parse_config, defaults_for)."""
+    _ensure_path()
+    from domain import config as module
+
+    return module
+
+
+def errors() -> ModuleType:
+    _ensure_path()
+    from domain import errors as module
+
+    return module
+
+
+def naming() -> ModuleType:
+    _ensure_path()
+    from domain import naming as module
+
+    return module
+
+
+def validate(document: object, framework: str | None) -> list[str]:
+    """Every problem of a parameter document (empty when it is valid)."""
+    module, errs = config(), errors()
+    if not isinstance(document, dict):
+        return ["the parameter document: expected a JSON object"]
+    if not (document.get("framework") or framework):
+        return ["framework: missing (set it in the document or pass --framework)"]
+    try:
+        module.parse_config(document, str(framework or ""))
+    except errs.InvalidParameters as error:
+        return list(error.problems)
+    except errs.UnsupportedConfiguration as error:
+        return [str(error)]
+    return []

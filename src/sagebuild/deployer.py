@@ -1,0 +1,308 @@
+"""Deploy the stack to AWS: package (like `sam package`), create/update/delete, publish.
+
+Packaging zips every local `CodeUri` with `sagebuild.packaging.build_code_zip` and uploads it
+(and every local `DefinitionUri`) to an S3 bucket, rewriting the template to point there. The
+SAM transform is left to CloudFormation (`Transform: AWS::Serverless-2016-10-31`, hence
+CAPABILITY_AUTO_EXPAND). Stack operations stream the stack events to a callback until the stack
+reaches a final status. `publish` uploads the packaged template too and returns the console's
+quick-create ("Launch Stack") URL.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from sagebuild.cli_support.errors import UserError
+from sagebuild.packaging import build_code_zip, sha256_of
+
+CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"]
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_TEMPLATE = REPO_ROOT / "template.yaml"
+EventCallback = Callable[[dict[str, Any]], None]
+
+
+class StackFailed(UserError):
+    """A stack operation ended in a failed or rolled-back status."""
+
+
+def load_template(path: Path) -> dict[str, Any]:
+    """The template as a dict, short-form intrinsics (!Ref, !Sub...) in their long form."""
+    from samtranslator.yaml_helper import yaml_parse
+
+    try:
+        return dict(yaml_parse(Path(path).read_text(encoding="utf-8")))
+    except FileNotFoundError as error:
+        raise UserError(f"template not found: {path}") from error
+
+
+def _is_local(uri: Any) -> bool:
+    return isinstance(uri, str) and bool(uri) and "://" not in uri
+
+
+def _join(prefix: str, key: str) -> str:
+    return f"{prefix.strip('/')}/{key}" if prefix.strip("/") else key
+
+
+@dataclass
+class Packager:
+    """Uploads each local artifact once (by content hash) to `bucket`/`prefix`."""
+
+    s3: Any
+    bucket: str
+    prefix: str
+    base_dir: Path
+    build_dir: Path
+
+    def __post_init__(self) -> None:
+        self._done: dict[Path, str] = {}
+
+    def upload(self, path: Path, key: str) -> str:
+        self.s3.upload_file(str(path), self.bucket, key)
+        return key
+
+    def code_uri(self, uri: str) -> str:
+        path = (self.base_dir / uri).resolve()
+        if path not in self._done:
+            if path.is_dir():
+                archive = build_code_zip(path, self.build_dir / f"{path.name}.zip")
+            elif path.is_file():
+                archive = path
+            else:
+                raise UserError(f"CodeUri {uri} not found (relative to {self.base_dir})")
+            key = _join(self.prefix, f"code/{path.name}-{sha256_of(archive)[:16]}.zip")
+            self.upload(archive, key)
+            self._done[path] = f"s3://{self.bucket}/{key}"
+        return self._done[path]
+
+    def definition_uri(self, uri: str) -> dict[str, str]:
+        path = (self.base_dir / uri).resolve()
+        if not path.is_file():
+            raise UserError(f"DefinitionUri {uri} not found (relative to {self.base_dir})")
+        key = _join(self.prefix, f"statemachine/{path.stem}-{sha256_of(path)[:16]}{path.suffix}")
+        self.upload(path, key)
+        return {"Bucket": self.bucket, "Key": key}
+
+
+def package(template: dict[str, Any], base_dir: Path, s3: Any, bucket: str,
+            prefix: str = "") -> dict[str, Any]:
+    """A copy of the SAM template with local CodeUri/DefinitionUri uploaded to S3."""
+    packaged = copy.deepcopy(template)
+    with tempfile.TemporaryDirectory(prefix="sagebuild-package-") as build_dir:
+        packager = Packager(s3, bucket, prefix, Path(base_dir), Path(build_dir))
+        function_globals = (packaged.get("Globals") or {}).get("Function") or {}
+        if _is_local(function_globals.get("CodeUri")):
+            function_globals["CodeUri"] = packager.code_uri(function_globals["CodeUri"])
+        for resource in (packaged.get("Resources") or {}).values():
+            properties = resource.get("Properties") or {}
+            kind = resource.get("Type")
+            if kind == "AWS::Serverless::Function" and _is_local(properties.get("CodeUri")):
+                properties["CodeUri"] = packager.code_uri(properties["CodeUri"])
+            elif kind == "AWS::Serverless::StateMachine" and _is_local(
+                properties.get("DefinitionUri")
+            ):
+                properties["DefinitionUri"] = packager.definition_uri(properties["DefinitionUri"])
+            elif kind == "AWS::Serverless::LayerVersion" and _is_local(
+                properties.get("ContentUri")
+            ):
+                properties["ContentUri"] = packager.code_uri(properties["ContentUri"])
+    return packaged
+
+
+def upload_template(s3: Any, template: dict[str, Any], bucket: str, prefix: str,
+                    region: str) -> str:
+    """Upload the packaged template; its HTTPS URL (what TemplateURL and the console take)."""
+    body = json.dumps(template, indent=1, sort_keys=False).encode()
+    key = _join(prefix, "template.json")
+    s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType="application/json")
+    host = "s3.amazonaws.com" if region == "us-east-1" else f"s3.{region}.amazonaws.com"
+    return f"https://{bucket}.{host}/{key}"
+
+
+def quick_create_url(region: str, template_url: str, stack: str) -> str:
+    """The CloudFormation console's quick-create ("Launch Stack") link."""
+    return (
+        f"https://console.aws.amazon.com/cloudformation/home?region={region}"
+        f"#/stacks/quickcreate?templateURL={quote(template_url, safe='')}"
+        f"&stackName={quote(stack, safe='')}"
+    )
+
+
+def default_bucket(session: Any, region: str) -> str:
+    account = session.client("sts").get_caller_identity()["Account"]
+    return f"sagebuild-artifacts-{account}-{region}"
+
+
+def ensure_bucket(s3: Any, bucket: str, region: str) -> None:
+    from botocore.exceptions import ClientError
+
+    try:
+        s3.head_bucket(Bucket=bucket)
+        return
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") not in ("404", "NoSuchBucket"):
+            raise
+    kwargs: dict[str, Any] = {"Bucket": bucket}
+    if region != "us-east-1":
+        kwargs["CreateBucketConfiguration"] = {"LocationConstraint": region}
+    s3.create_bucket(**kwargs)
+
+
+def describe(cfn: Any, stack: str) -> dict[str, Any] | None:
+    from botocore.exceptions import ClientError
+
+    try:
+        stacks = cfn.describe_stacks(StackName=stack)["Stacks"]
+    except ClientError as error:
+        if "does not exist" in str(error):
+            return None
+        raise
+    return stacks[0] if stacks else None
+
+
+def _parameters(cfn_stack: dict[str, Any] | None, given: dict[str, str],
+                declared: dict[str, Any]) -> list[dict[str, Any]]:
+    unknown = sorted(set(given) - set(declared))
+    if unknown:
+        raise UserError(f"unknown stack parameter(s): {', '.join(unknown)}")
+    rows: list[dict[str, Any]] = [
+        {"ParameterKey": k, "ParameterValue": str(v)} for k, v in given.items()
+    ]
+    if cfn_stack is not None:
+        existing = {p["ParameterKey"] for p in cfn_stack.get("Parameters") or []}
+        rows += [{"ParameterKey": k, "UsePreviousValue": True}
+                 for k in sorted(existing - set(given)) if k in declared]
+    return rows
+
+
+def stream_events(cfn: Any, stack_id: str, since: float, on_event: EventCallback,
+                  poll_seconds: float = 3.0, timeout: float = 3 * 3600) -> dict[str, Any]:
+    """Report every new stack event (oldest first) until the stack's status is final."""
+    seen: set[str] = set()
+    deadline = time.monotonic() + timeout
+    while True:
+        events: list[dict[str, Any]] = []
+        paginator = cfn.get_paginator("describe_stack_events")
+        for page in paginator.paginate(StackName=stack_id):
+            fresh = [e for e in page["StackEvents"] if e["EventId"] not in seen]
+            events.extend(fresh)
+            if len(fresh) < len(page["StackEvents"]):
+                break
+        for event in sorted(events, key=lambda e: e["Timestamp"]):
+            seen.add(event["EventId"])
+            if event["Timestamp"].timestamp() >= since - 1:
+                on_event(event)
+        stack = cfn.describe_stacks(StackName=stack_id)["Stacks"][0]
+        status = stack["StackStatus"]
+        if not status.endswith("_IN_PROGRESS") or time.monotonic() > deadline:
+            return stack
+        time.sleep(poll_seconds)
+
+
+def _failures(cfn: Any, stack_id: str, since: float) -> str:
+    events = cfn.describe_stack_events(StackName=stack_id)["StackEvents"]
+    reasons = [
+        f"{e['LogicalResourceId']}: {e.get('ResourceStatusReason', '')}"
+        for e in reversed(events)
+        if e["ResourceStatus"].endswith("_FAILED") and e.get("ResourceStatusReason")
+        and e["Timestamp"].timestamp() >= since - 1
+    ]
+    return "; ".join(reasons[:5])
+
+
+def deploy(
+    session: Any,
+    stack: str,
+    *,
+    region: str,
+    template_path: Path = DEFAULT_TEMPLATE,
+    bucket: str | None = None,
+    prefix: str = "",
+    parameters: dict[str, str] | None = None,
+    on_event: EventCallback = lambda event: None,
+    on_message: Callable[[str], None] = lambda text: None,
+    poll_seconds: float = 3.0,
+) -> dict[str, str]:
+    """Package and create (or update) the stack; its outputs. Raises StackFailed."""
+    s3, cfn = session.client("s3"), session.client("cloudformation")
+    bucket = bucket or default_bucket(session, region)
+    ensure_bucket(s3, bucket, region)
+    template = load_template(template_path)
+    on_message(f"packaging {template_path.name} to s3://{bucket}/{prefix}")
+    packaged = package(template, template_path.parent, s3, bucket, prefix or stack)
+    template_url = upload_template(s3, packaged, bucket, prefix or stack, region)
+    existing = describe(cfn, stack)
+    if existing is not None and existing["StackStatus"] == "ROLLBACK_COMPLETE":
+        raise UserError(
+            f"stack {stack} is ROLLBACK_COMPLETE (its creation failed): "
+            "delete it with: sagebuild down"
+        )
+    request = {
+        "StackName": stack,
+        "TemplateURL": template_url,
+        "Parameters": _parameters(existing, parameters or {}, packaged.get("Parameters") or {}),
+        "Capabilities": CAPABILITIES,
+    }
+    since = time.time()
+    if existing is None:
+        on_message(f"creating stack {stack}")
+        stack_id = cfn.create_stack(**request, Tags=[{"Key": "sagebuild:stack", "Value": stack}])[
+            "StackId"
+        ]
+        wanted = "CREATE_COMPLETE"
+    else:
+        from botocore.exceptions import ClientError
+
+        on_message(f"updating stack {stack}")
+        try:
+            stack_id = cfn.update_stack(**request)["StackId"]
+        except ClientError as error:
+            if "No updates are to be performed" in str(error):
+                on_message("no changes")
+                return {o["OutputKey"]: o["OutputValue"] for o in existing.get("Outputs") or []}
+            raise
+        wanted = "UPDATE_COMPLETE"
+    final = stream_events(cfn, stack_id, since, on_event, poll_seconds)
+    if final["StackStatus"] != wanted:
+        reason = _failures(cfn, stack_id, since) or final.get("StackStatusReason", "")
+        raise StackFailed(f"stack {stack} ended {final['StackStatus']}: {reason}")
+    return {o["OutputKey"]: o["OutputValue"] for o in final.get("Outputs") or []}
+
+
+def delete(session: Any, stack: str, *, on_event: EventCallback = lambda event: None,
+           poll_seconds: float = 3.0) -> bool:
+    """Delete the stack and wait until it is gone; False if there was none."""
+    cfn = session.client("cloudformation")
+    existing = describe(cfn, stack)
+    if existing is None:
+        return False
+    since = time.time()
+    cfn.delete_stack(StackName=existing["StackId"])
+    final = stream_events(cfn, existing["StackId"], since, on_event, poll_seconds)
+    if final["StackStatus"] != "DELETE_COMPLETE":
+        reason = _failures(cfn, existing["StackId"], since) or final.get("StackStatusReason", "")
+        raise StackFailed(f"stack {stack} ended {final['StackStatus']}: {reason}")
+    return True
+
+
+def publish(
+    session: Any,
+    *,
+    region: str,
+    bucket: str,
+    prefix: str = "sagebuild",
+    stack: str = "sagebuild",
+    template_path: Path = DEFAULT_TEMPLATE,
+) -> tuple[str, str]:
+    """Upload the packaged template and its code; (template URL, quick-create URL)."""
+    s3 = session.client("s3")
+    packaged = package(load_template(template_path), template_path.parent, s3, bucket, prefix)
+    template_url = upload_template(s3, packaged, bucket, prefix, region)
+    return template_url, quick_create_url(region, template_url, stack)
