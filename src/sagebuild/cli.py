@@ -8,13 +8,16 @@ errors, missing credentials) is one line on stderr and exit code 2, never a trac
 from __future__ import annotations
 
 import json
+import os
+import shlex
+import subprocess
+import tempfile
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -39,10 +42,10 @@ FINAL = ("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
 class _Group(TyperGroup):
     """Maps every known exception to one line on stderr and exit code 2."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
         try:
             return super().invoke(ctx)
-        except (click.exceptions.Exit, click.ClickException, click.Abort):
+        except (typer.Exit, typer.Abort, typer.exceptions.TyperException):
             raise
         except Exception as error:
             line = one_line(error)
@@ -712,13 +715,28 @@ def params_validate(
     console.print("the parameter document is valid")
 
 
+def edit_text(text: str) -> str:
+    """Open $VISUAL/$EDITOR (else vi) on `text` in a .json file; the text after it exits."""
+    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+    with tempfile.TemporaryDirectory(prefix="sagebuild-params-") as directory:
+        path = Path(directory) / "parameters.json"
+        path.write_text(text, encoding="utf-8")
+        try:
+            code = subprocess.call([*shlex.split(editor), str(path)])  # noqa: S603
+        except OSError as error:
+            raise UserError(f"cannot run the editor {editor!r}: {error.strerror}") from error
+        if code != 0:
+            raise UserError(f"the editor {editor!r} exited with {code}; nothing saved")
+        return path.read_text(encoding="utf-8")
+
+
 @params_app.command("edit")
 def params_edit(ctx: typer.Context) -> None:
     """Edit the parameter document in $EDITOR; saved only if it is valid JSON and valid."""
     target = target_of(ctx)
     before = json.dumps(_stored(target), indent=2, sort_keys=True) + "\n"
-    after = click.edit(before, extension=".json")
-    if after is None or after == before:
+    after = edit_text(before)
+    if after == before:
         console.print("no change")
         return
     try:

@@ -9,6 +9,8 @@ template. SQS queues subscribed to the topics show what the CLI published.
 from __future__ import annotations
 
 import json
+import shlex
+import sys
 import time
 
 import pytest
@@ -131,7 +133,8 @@ def test_a_missing_stack_is_one_line_and_exit_2(local, tmp_path, monkeypatch):
     result = CliRunner().invoke(app, ["--local", "--endpoint-url", local.endpoint_url,
                                       "--stack", "nope", "outputs"])
     assert result.exit_code == 2
-    assert result.stderr == f"error: stack nope not found on the local stack ({local.endpoint_url})\n"
+    assert result.stderr == (
+        f"error: stack nope not found on the local stack ({local.endpoint_url})\n")
 
 
 def test_start_publishes_the_launch_message(cli, local):
@@ -252,3 +255,27 @@ def test_local_up_status_and_down_run_the_server_in_the_background(tmp_path):
     assert "stopped" in down.stdout
     status = runner.invoke(app, ["--state-dir", state, "local", "status", "--json"])
     assert json.loads(status.stdout)["running"] is False
+
+
+def _editor(monkeypatch, change: dict) -> None:
+    script = (
+        "import json, sys; p = sys.argv[1]; d = json.load(open(p)); "
+        f"d.update(json.loads({json.dumps(json.dumps(change))})); json.dump(d, open(p, 'w'))"
+    )
+    monkeypatch.setenv("EDITOR", f"{shlex.quote(sys.executable)} -c {shlex.quote(script)}")
+    monkeypatch.delenv("VISUAL", raising=False)
+
+
+def test_params_edit_saves_only_a_valid_document(cli, local, monkeypatch):
+    ssm, name = local.client("ssm"), local.outputs["ParameterStore"]
+    _editor(monkeypatch, {"trainmaxrun": 5})
+    result = cli("params", "edit")
+    assert result.exit_code == 0, result.output
+    saved = json.loads(ssm.get_parameter(Name=name)["Parameter"]["Value"])
+    assert saved["trainmaxrun"] == 5
+
+    _editor(monkeypatch, {"traininstancetype": "big"})
+    result = cli("params", "edit")
+    assert result.exit_code == 2
+    assert "traininstancetype" in result.stderr and "nothing saved" in result.stderr
+    assert json.loads(ssm.get_parameter(Name=name)["Parameter"]["Value"]) == saved

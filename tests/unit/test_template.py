@@ -338,3 +338,20 @@ def test_rules_reject_codecommit_and_git_repository_together():
     assert {"Fn::Equals": [{"Ref": "ExternalCodeCommitRepo"}, "CREATE_REPO"]} in [
         a["Assert"] for a in rule["Assertions"]
     ]
+
+
+def test_image_build_declares_what_the_pipeline_overrides_and_builds_with_cache():
+    import yaml
+
+    project = RESOURCES["ImageBuildProject"]["Properties"]
+    declared = {v["Name"] for v in project["Environment"]["EnvironmentVariables"]}
+    overridden = set(
+        re.findall(r'"name": "([A-Z_]+)"', (ROOT / "lambdas/domain/builds.py").read_text())
+    )
+    spec = yaml.safe_load(project["Source"]["BuildSpec"])
+    commands = "\n".join(c for phase in spec["phases"].values() for c in phase["commands"])
+
+    assert overridden and overridden <= declared
+    assert project["Environment"]["PrivilegedMode"] is True
+    assert '--cache-from "$IMAGE_REPOSITORY_URI:latest-$IMAGE_KIND"' in commands
+    assert 'docker push "$IMAGE_REPOSITORY_URI:$IMAGE_TAG"' in commands

@@ -32,10 +32,6 @@ def one_line(error: BaseException) -> str | None:
         return f"{operation} failed: {info.get('Code', '?')}: {info.get('Message', '')}".strip()
     if isinstance(error, bx.BotoCoreError):
         return f"AWS error: {error}"
-    try:
-        from sagebuild.local.deploy import DeployError
-    except ImportError:  # the [local] extra is not installed
-        DeployError = ()  # type: ignore[assignment,misc]  # noqa: N806
-    if DeployError and isinstance(error, DeployError):
+    if type(error).__name__ in ("DeployError", "LocalStackError"):  # the local stack's own
         return str(error)
     return None

@@ -207,7 +207,7 @@ def layout(asl: dict[str, Any]) -> Layout:
     start = asl.get("StartAt", names[0] if names else "")
     back = _back_edges(start, graph, names)
     forward = {n: [c for c in graph[n] if (n, c) not in back] for n in names}
-    indegree = defaultdict(int)
+    indegree: dict[str, int] = defaultdict(int)
     for children in forward.values():
         for child in children:
             indegree[child] += 1
