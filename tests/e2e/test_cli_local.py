@@ -199,6 +199,11 @@ def test_history_status_graph_and_logs_of_a_finished_run(cli, local, tmp_path):
     assert 'class="state visited" data-state="Train?"' in text
     assert 'class="state idle" data-state="Run Failed"' in text
 
+    table = cli("history")
+    assert table.exit_code == 0 and "v3" in table.stdout and "SUCCEEDED" in table.stdout
+    panel = cli("status", "--run", name)
+    assert panel.exit_code == 0 and "Run Succeeded" in panel.stdout
+
     steps = cli("logs", "--run", name, "--kind", "steps")
     assert steps.exit_code == 0, steps.output
     assert "→ Initialize" in steps.stdout and "ExecutionSucceeded" in steps.stdout

@@ -66,16 +66,17 @@ def _number(value: Any) -> str:
 
 def history_table(rows: list[dict[str, Any]]) -> Table:
     table = Table(title="Runs (newest first)", title_justify="left")
-    for column in ("version", "run", "status", "started", "duration", "trigger", "metrics",
-                   "endpoint config"):
+    for column in ("version", "status", "started", "duration"):
+        table.add_column(column, no_wrap=True)
+    for column in ("run", "trigger", "metrics", "endpoint config"):
         table.add_column(column, overflow="fold")
     for row in rows:
         table.add_row(
             f"v{row['version']}" if row.get("version") else "-",
-            row["run"],
             status_text(row["status"]),
-            row["started_at"][:19].replace("T", " "),
+            row["started_at"][:16].replace("T", " "),
             duration(row.get("duration_seconds")),
+            row["run"],
             row.get("trigger", ""),
             metrics_text(row.get("metrics") or {}),
             row.get("endpoint_config", "") or "-",
