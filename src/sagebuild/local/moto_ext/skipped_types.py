@@ -268,6 +268,28 @@ class CodeCommitRepository(_Skipped, CloudFormationModel):
         codecommit_backends[self.account_id][self.region].delete_repository(self.name)
 
 
+def _without_tls_denies(document: Any) -> Any:
+    """The policy without its "deny unless aws:SecureTransport" statements.
+
+    moto evaluates bucket policies but ignores their Condition blocks, so a TLS-only Deny
+    would deny every request; the local endpoint is plain HTTP on 127.0.0.1 anyway.
+    """
+    if isinstance(document, str):
+        document = json.loads(document)
+    statements = document.get("Statement", [])
+    if isinstance(statements, dict):
+        statements = [statements]
+    kept = [
+        statement
+        for statement in statements
+        if not (
+            statement.get("Effect") == "Deny"
+            and "aws:SecureTransport" in json.dumps(statement.get("Condition", {}))
+        )
+    ]
+    return {**document, "Statement": kept}
+
+
 class S3BucketPolicy(_Skipped, CloudFormationModel):
     """AWS::S3::BucketPolicy → S3 PutBucketPolicy."""
 
@@ -292,7 +314,7 @@ class S3BucketPolicy(_Skipped, CloudFormationModel):
 
         properties = cloudformation_json["Properties"]
         bucket = properties["Bucket"]
-        policy = _json(properties["PolicyDocument"]).encode("utf-8")
+        policy = _json(_without_tls_denies(properties["PolicyDocument"])).encode("utf-8")
         s3_backends[account_id]["aws"].put_bucket_policy(bucket, policy)
         return cls(account_id, bucket)
 
