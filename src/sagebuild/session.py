@@ -87,13 +87,13 @@ class Stack:
         seen, started = 0, time.monotonic()
         deadline = started + timeout
         while True:
+            status = sfn.describe_execution(executionArn=execution_arn)["status"]
             events = sfn.get_execution_history(executionArn=execution_arn,
                                                maxResults=1000)["events"]
             entered = [e for e in events if e["type"].endswith("StateEntered")]
             for event in entered[seen:]:
                 yield event["stateEnteredEventDetails"]["name"], time.monotonic() - started
             seen = len(entered)
-            status = sfn.describe_execution(executionArn=execution_arn)["status"]
             if status in FINAL:
                 return
             if time.monotonic() > deadline:

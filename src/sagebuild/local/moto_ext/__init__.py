@@ -5,6 +5,7 @@
   Choice on a missing path fails like AWS; fast waits for tests.
 - `custom_resources`: custom resources get Create, Update and Delete; failures fail the stack.
 - `skipped_types`: resource types moto skips are created by us; unknown types fail the deploy.
+- `sns_delivery`: SNS → Lambda events carry the real message id, topic and attributes.
 
 `install_all()` applies them all and returns one uninstall callable (undoes them in reverse).
 """
@@ -19,7 +20,7 @@ def install_all(
     *, cache_dir: Path | None = None, endpoint_url: str | None = None
 ) -> Callable[[], None]:
     """Install every extension; returns the uninstall callable."""
-    from . import custom_resources, lambda_runner, skipped_types, stepfunctions
+    from . import custom_resources, lambda_runner, skipped_types, sns_delivery, stepfunctions
 
     undo: list[Callable[[], None]] = []
     try:
@@ -27,6 +28,7 @@ def install_all(
         undo.append(stepfunctions.install())
         undo.append(custom_resources.install())
         undo.append(skipped_types.install())
+        undo.append(sns_delivery.install())
     except BaseException:
         for step in reversed(undo):
             step()

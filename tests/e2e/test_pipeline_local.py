@@ -1,0 +1,194 @@
+"""The whole pipeline on one local stack, run after run, as a user would drive it.
+
+The tests share one stack (module scope) and run in order: each run builds on the endpoint
+the previous one left, which is what the failure tests need (the previous version must keep
+serving).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+import numpy as np
+import pytest
+from conftest import IRIS, ROOT, iris_parameters, zip_directory
+
+from sagebuild.local.stack import LocalStack
+from sagebuild.session import Stack
+
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("pipeline")]
+SOURCE_BUCKET = "e2e-build-source"
+ROWS = np.loadtxt(IRIS / "iris.csv", delimiter=",")
+
+
+@pytest.fixture(scope="module")
+def stack():
+    parameters = {"ConfigFramework": "SCIKIT", "BucketTriggerBuild": "True",
+                  "ExternalCodeBucket": f"{SOURCE_BUCKET}/byod.zip"}
+    with LocalStack(stack_name="e2e", parameters=parameters) as local:
+        stack = Stack(local.outputs, local.client)
+        stack.local = local
+        stack.inbox = stack.subscribe_inbox()
+        yield stack
+
+
+def _accuracy(stack: Stack) -> float:
+    sample = ROWS[::5]
+    predicted = np.asarray(stack.predict(sample[:, 1:].tolist())).astype(float).round()
+    return float((predicted.ravel() == sample[:, 0]).mean())
+
+
+def _serving_config(stack: Stack) -> str:
+    return stack.client("sagemaker").describe_endpoint(
+        EndpointName=stack.outputs["SageMakerEndpoint"])["EndpointConfigName"]
+
+
+def _last_notification(stack: Stack) -> dict:
+    notes = stack.notifications(stack.inbox)
+    assert notes, "no notification arrived"
+    return notes[-1]
+
+
+def _follow(stack: Stack, known: set[str]) -> tuple[list[str], dict]:
+    arn = stack.wait_for_execution(known)
+    path = [name for name, _ in stack.follow(arn, timeout=240)]
+    return path, stack.run_result(arn)
+
+
+def test_data_upload_to_the_data_bucket_starts_a_scikit_run_that_serves(stack):
+    source = stack.upload_source(IRIS)
+    stack.set_parameters(iris_parameters(source))
+    known = {e["executionArn"] for e in stack.executions()}
+    stack.upload_data(IRIS / "iris.csv", "train/iris/iris.csv")
+    path, result = _follow(stack, known)
+    assert result["status"] == "SUCCEEDED", path
+    assert path[:2] == ["Initialize", "Notify Started"] and path[-1] == "Run Succeeded"
+    assert result["output"]["run"]["trigger"]["source"] == "s3"
+    assert {"MetricName": "accuracy", "Value": pytest.approx(0.9667, abs=0.01)} in result[
+        "output"]["training"]["metrics"]
+    assert _accuracy(stack) > 0.9
+    subjects = [n["Subject"] for n in stack.notifications(stack.inbox)]
+    assert subjects == ["sagebuild e2e v1: started", "sagebuild e2e v1: succeeded"]
+
+
+def test_a_second_run_deploys_a_new_version_to_the_same_endpoint(stack):
+    before = _serving_config(stack)
+    _, _, result = stack.run({"reason": "second", "hyperparameters": {"max_depth": 2}})
+    assert result["status"] == "SUCCEEDED"
+    after = _serving_config(stack)
+    assert after != before and "-v2-" in after
+    assert result["output"]["deployment"]["action"] == "update"
+    assert _accuracy(stack) > 0.85
+    stack.notifications(stack.inbox)
+
+
+def test_failed_training_names_the_reason_and_leaves_the_endpoint_serving(stack):
+    before = _serving_config(stack)
+    models_before = stack.client("sagemaker").list_models()["Models"]
+    _, path, result = stack.run({"hyperparameters": {"model": "no-such-model"}})
+    assert result["status"] == "FAILED" and "Training Failed" in path
+    note = _last_notification(stack)
+    assert note["Subject"] == "sagebuild e2e v3: FAILED"
+    assert "The run failed at training" in note["Message"] and "no-such-model" in note["Message"]
+    assert _serving_config(stack) == before
+    assert stack.client("sagemaker").list_models()["Models"] == models_before
+    assert _accuracy(stack) > 0.85
+
+
+def test_broken_inference_code_is_rolled_back_and_cleaned_up_while_the_old_version_serves(stack):
+    before = _serving_config(stack)
+    broken = stack.upload_source(ROOT / "examples" / "broken_inference", "scripts/broken.tar.gz")
+    _, path, result = stack.run({"hostsourcefile": broken, "hostentrypoint": "inference.py"})
+    assert result["status"] == "FAILED"
+    assert path[-4:] == ["Verify Endpoint", "Clean Up Deploy", "Notify Failed", "Run Failed"]
+    note = _last_notification(stack)
+    assert "SageMaker rolled the update back" in note["Message"]
+    assert "Cleaned up: endpoint config" in note["Message"]
+    assert _serving_config(stack) == before
+    configs = [c["EndpointConfigName"] for c in
+               stack.client("sagemaker").list_endpoint_configs()["EndpointConfigs"]]
+    assert not any("-v3-" in name for name in configs)
+    assert _accuracy(stack) > 0.85
+
+
+def test_hpo_runs_training_jobs_and_deploys_the_best(stack):
+    _, path, result = stack.run({
+        "configtrain": "SAGEMAKERHPO", "maxtrainingjobs": 3, "maxparalleltrainingjobs": 1,
+        "hyperparameters": {"max_depth": {"MinValue": 1, "MaxValue": 4, "integer": True}},
+        "tuningobjective": {"Name": "accuracy", "Type": "Maximize",
+                            "Regex": "accuracy=([0-9.]+)"}})
+    assert result["status"] == "SUCCEEDED", path
+    assert "Start Tuning Job" in path and "Start Training Job" not in path
+    training = result["output"]["training"]
+    assert training["counters"]["Completed"] == 3
+    assert training["best_training_job"] in training["artifact"]
+    assert _accuracy(stack) > 0.85
+    stack.notifications(stack.inbox)
+
+
+def test_amazon_builtin_xgboost_trains_and_serves(stack):
+    _, path, result = stack.run({
+        "framework": "AMAZON", "algorithm": "xgboost", "trainsourcefile": None,
+        "trainentrypoint": None, "configtrain": "SAGEMAKER",
+        "hyperparameters": {"num_round": 20, "objective": "multi:softmax", "num_class": 3,
+                            "max_depth": 3},
+        "metrics": [], "channels": {"train": {"path": "train/iris", "ContentType": "text/csv"}}})
+    assert result["status"] == "SUCCEEDED", (path, result)
+    assert "sagemaker-xgboost" in stack.client("sagemaker").describe_model(
+        ModelName=result["output"]["model"]["name"])["PrimaryContainer"]["Image"]
+    assert _accuracy(stack) > 0.85
+    stack.notifications(stack.inbox)
+
+
+def _byod_run(stack: Stack, **overrides) -> tuple[list[str], dict]:
+    stack.client("s3").put_object(Bucket=SOURCE_BUCKET, Key="byod.zip",
+                                  Body=zip_directory(ROOT / "examples" / "byod"))
+    document = {"framework": "BYOD", "channels": {"train": {"path": "train/iris"}},
+                "dockerfile_path_Training": ".", "dockerfile_path_Inference": ".", **overrides}
+    _, path, result = stack.run({"overrides": document, "reason": "byod"})
+    return path, result
+
+
+def test_byod_builds_the_images_without_docker_then_trains_and_serves(stack):
+    stack.client("s3").create_bucket(Bucket=SOURCE_BUCKET)
+    path, result = _byod_run(stack)
+    assert result["status"] == "SUCCEEDED", (path, result["output"])
+    for state in ("Start Training Image Build", "Start Inference Image Build",
+                  "Start Training Job", "Deploy Endpoint"):
+        assert state in path
+    image = stack.client("sagemaker").describe_model(
+        ModelName=result["output"]["model"]["name"])["PrimaryContainer"]["Image"]
+    assert image.endswith(":inference-v" + str(result["output"]["run"]["version"]))
+    assert _accuracy(stack) > 0.85
+    stack.notifications(stack.inbox)
+
+
+def test_failed_image_build_fails_the_run_before_training(stack):
+    before = _serving_config(stack)
+    path, result = _byod_run(stack, dockerfile_path_Training="no/such/dir")
+    assert result["status"] == "FAILED"
+    assert "Training Image Build Failed" in path and "Start Training Job" not in path
+    note = _last_notification(stack)
+    assert "training image build" in note["Message"]
+    assert _serving_config(stack) == before
+
+
+def test_triggers_during_a_run_are_queued_and_run_after_it(stack):
+    known = {e["executionArn"] for e in stack.executions()}
+    stack.publish_launch({"reason": "first", "overrides": iris_parameters(
+        stack.upload_source(IRIS))})
+    first = stack.wait_for_execution(known)
+    stack.publish_launch({"reason": "queued one"})
+    stack.publish_launch(json.dumps({"reason": "queued two"}))
+    for _ in stack.follow(first, timeout=240):
+        pass
+    second = stack.wait_for_execution(known | {first}, timeout=60)
+    for _ in stack.follow(second, timeout=240):
+        pass
+    result = stack.run_result(second)
+    assert result["status"] == "SUCCEEDED"
+    assert result["output"]["run"]["trigger"]["source"] == "queued"
+    assert "queued one" in result["output"]["run"]["trigger"]["detail"]
+    time.sleep(1)
+    assert len(stack.executions()) == len(known) + 2
