@@ -29,7 +29,7 @@ demo: install ## Run the whole loop on the local stack: deploy, train, deploy, p
 	$(BIN)/python -m sagebuild.demo
 
 test: install ## Every test: unit, handler, local stack, end to end
-	$(BIN)/python -m pytest -q -n 2 --dist loadgroup
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 test-fast: install ## Unit and handler tests only
 	$(BIN)/python -m pytest -q tests/unit tests/handlers

@@ -17,7 +17,8 @@ def is_not_found(error: ClientError) -> bool:
     code = error.response.get("Error", {}).get("Code", "")
     message = error.response.get("Error", {}).get("Message", "")
     return code in _NOT_FOUND_CODES and (
-        code != "ValidationException" or "not find" in message.lower()
+        code != "ValidationException"
+        or "not find" in message.lower()
         or "does not exist" in message.lower()
     )
 

@@ -20,19 +20,30 @@ def start_image_build(
     if image not in IMAGES:
         raise ValueError(f"image must be one of {IMAGES}, got {image!r}")
     context = RunContext.from_dict(state["context"])
-    tag = context.names.training_image_tag if image == "training" else context.names.inference_image_tag
-    dockerfile_key = "dockerfile_path_Training" if image == "training" else "dockerfile_path_Inference"
+    tag = (
+        context.names.training_image_tag
+        if image == "training"
+        else context.names.inference_image_tag
+    )
+    dockerfile_key = (
+        "dockerfile_path_Training" if image == "training" else "dockerfile_path_Inference"
+    )
     build = aws("codebuild").start_build(
         projectName=settings.image_build_project,
         environmentVariablesOverride=[
             {"name": "IMAGE_TAG", "value": tag, "type": "PLAINTEXT"},
             {"name": "IMAGE_KIND", "value": image, "type": "PLAINTEXT"},
-            {"name": "DOCKERFILE_PATH", "value": str(state["config"][dockerfile_key]),
-             "type": "PLAINTEXT"},
+            {
+                "name": "DOCKERFILE_PATH",
+                "value": str(state["config"][dockerfile_key]),
+                "type": "PLAINTEXT",
+            },
         ],
     )["build"]
     return started(
-        build["id"], now, settings.poll_floor_seconds,
+        build["id"],
+        now,
+        settings.poll_floor_seconds,
         image=f"{context.resources.image_repository_uri}:{tag}",
     )
 

@@ -6,7 +6,6 @@ from functools import cache
 from typing import Any
 
 
-
 @cache
 def client(service_name: str) -> Any:
     """The process-wide client for a service (endpoint and credentials from the environment).

@@ -80,8 +80,12 @@ def poll_endpoint(deployment: Job, settings: Settings, aws: ClientFactory, now: 
     current = describe_endpoint(aws, deployment.name)
     if current is None:
         return polled(
-            deployment, status.FAILED, now, settings.poll_floor_seconds,
-            reason=f"endpoint {deployment.name} disappeared", endpoint_status="Missing",
+            deployment,
+            status.FAILED,
+            now,
+            settings.poll_floor_seconds,
+            reason=f"endpoint {deployment.name} disappeared",
+            endpoint_status="Missing",
         )
     return polled(
         deployment,
@@ -125,13 +129,15 @@ def clean_up_deploy(state: dict, aws: ClientFactory) -> dict:
         "endpoint", ""
     )
     current = describe_endpoint(aws, endpoint) if endpoint else None
-    if current is not None and current["EndpointStatus"] == "Failed":
-        if _delete(sagemaker.delete_endpoint, EndpointName=endpoint):
-            deleted.append(f"endpoint {endpoint}")
+    failed = current is not None and current["EndpointStatus"] == "Failed"
+    if failed and _delete(sagemaker.delete_endpoint, EndpointName=endpoint):
+        deleted.append(f"endpoint {endpoint}")
     config = deployment.get("endpoint_config", "")
-    in_use = current is not None and current.get("EndpointConfigName") == config
-    if config and not (in_use and current["EndpointStatus"] != "Failed") and _delete(
-        sagemaker.delete_endpoint_config, EndpointConfigName=config
+    serving = current is not None and not failed and current.get("EndpointConfigName") == config
+    if (
+        config
+        and not serving
+        and _delete(sagemaker.delete_endpoint_config, EndpointConfigName=config)
     ):
         deleted.append(f"endpoint config {config}")
     model = (state.get("model") or {}).get("name", "")

@@ -20,7 +20,9 @@ def hook_input(state: dict) -> dict:
     return {key: state[key] for key in keys if key in state}
 
 
-def start_hook(hook: str, state: dict, settings: Settings, aws: ClientFactory, now: datetime) -> Job:
+def start_hook(
+    hook: str, state: dict, settings: Settings, aws: ClientFactory, now: datetime
+) -> Job:
     """StartExecution: https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html"""
     if hook not in HOOKS:
         raise ValueError(f"hook must be one of {HOOKS}, got {hook!r}")
@@ -37,7 +39,10 @@ def poll_hook(job: Job, settings: Settings, aws: ClientFactory, now: datetime) -
     new_status = status.normalise("execution", described["status"])
     reason = ""
     if new_status in {status.FAILED, status.STOPPED}:
-        reason = " ".join(
-            part for part in (described.get("error", ""), described.get("cause", "")) if part
-        ) or f"execution ended {described['status']}"
+        reason = (
+            " ".join(
+                part for part in (described.get("error", ""), described.get("cause", "")) if part
+            )
+            or f"execution ended {described['status']}"
+        )
     return polled(job, new_status, now, settings.poll_floor_seconds, reason=reason)

@@ -26,8 +26,10 @@ class Trigger:
     overrides: dict = field(default_factory=dict)
 
     def execution_input(self) -> dict:
-        return {"trigger": {"source": self.source, "detail": self.detail},
-                "overrides": self.overrides}
+        return {
+            "trigger": {"source": self.source, "detail": self.detail},
+            "overrides": self.overrides,
+        }
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,9 @@ def _from_codecommit(records: list[dict], message_id: str) -> Trigger:
 def _from_custom(message: dict, message_id: str) -> Trigger | Drain:
     if message.get("sagebuild") == DRAIN:
         return Drain(str(message.get("finished_execution", "")))
-    overrides = dict(message.get("overrides") or {}) if isinstance(message.get("overrides"), dict) else {}
+    overrides = (
+        dict(message.get("overrides") or {}) if isinstance(message.get("overrides"), dict) else {}
+    )
     if "overrides" in message and not isinstance(message["overrides"], dict):
         overrides["overrides"] = message["overrides"]  # Initialize names it as a bad key
     for key, value in message.items():
@@ -100,8 +104,9 @@ def parse_event(event: dict) -> list[Trigger | Drain]:
             sns = record["Sns"]
             found.append(parse_message(sns.get("Message", ""), sns.get("MessageId", "sns")))
         elif record.get("eventSource") == "aws:s3":
-            found.append(_from_s3([record], record.get("responseElements", {}).get(
-                "x-amz-request-id", "s3")))
+            found.append(
+                _from_s3([record], record.get("responseElements", {}).get("x-amz-request-id", "s3"))
+            )
     return [item for item in found if item is not None]
 
 
@@ -137,15 +142,20 @@ def start_run(aws: ClientFactory, state_machine: str, trigger: Trigger) -> str:
 def queue_trigger(aws: ClientFactory, queue_url: str, trigger: Trigger) -> None:
     aws("sqs").send_message(
         QueueUrl=queue_url,
-        MessageBody=json.dumps({"source": trigger.source, "detail": trigger.detail,
-                                "message_id": trigger.message_id,
-                                "overrides": trigger.overrides}),
+        MessageBody=json.dumps(
+            {
+                "source": trigger.source,
+                "detail": trigger.detail,
+                "message_id": trigger.message_id,
+                "overrides": trigger.overrides,
+            }
+        ),
     )
 
 
 def take_queued(aws: ClientFactory, queue_url: str) -> list[Trigger]:
     """Receive and delete every waiting trigger, oldest first."""
-    sqs, taken = aws("sqs"), []
+    sqs, taken = aws("sqs"), list[Trigger]()
     while True:
         messages = sqs.receive_message(
             QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0
@@ -154,8 +164,11 @@ def take_queued(aws: ClientFactory, queue_url: str) -> list[Trigger]:
             return taken
         for message in messages:
             body = json.loads(message["Body"])
-            taken.append(Trigger(body["source"], body["detail"], body["message_id"],
-                                 body.get("overrides", {})))
+            taken.append(
+                Trigger(
+                    body["source"], body["detail"], body["message_id"], body.get("overrides", {})
+                )
+            )
             sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
 
 

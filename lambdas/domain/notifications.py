@@ -63,14 +63,21 @@ def _console(region: str, service_path: str) -> str:
     return f"https://{region}.console.aws.amazon.com/{service_path}"
 
 
-def build_notification(kind: str, state: dict, stack: str, region: str, now: datetime) -> Notification:
+def build_notification(
+    kind: str, state: dict, stack: str, region: str, now: datetime
+) -> Notification:
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
     run = state.get("run") or {}
     version = run.get("version", "")
     label = f"v{version}" if version else "run"
-    outcome = {"started": "started", "succeeded": "succeeded", "failed": "FAILED",
-               "rolled_back": "rolled back", "queued": "queued"}[kind]
+    outcome = {
+        "started": "started",
+        "succeeded": "succeeded",
+        "failed": "FAILED",
+        "rolled_back": "rolled back",
+        "queued": "queued",
+    }[kind]
     subject = f"sagebuild {stack} {label}: {outcome}"[:MAX_SUBJECT]
     lines = [f"Stack: {stack}", f"Version: {version or 'not assigned'}"]
     if run.get("execution"):
@@ -89,7 +96,9 @@ def build_notification(kind: str, state: dict, stack: str, region: str, now: dat
     endpoint = (state.get("context") or {}).get("resources", {}).get("endpoint", "")
     deployment = state.get("deployment") or {}
     if endpoint and kind != "started":
-        lines.append(f"Endpoint: {endpoint} (config {deployment.get('endpoint_config') or 'unchanged'})")
+        lines.append(
+            f"Endpoint: {endpoint} (config {deployment.get('endpoint_config') or 'unchanged'})"
+        )
     if kind == "failed":
         error = state.get("error") or {}
         lines.insert(0, f"The run failed at {_failed_step(state)}: {_cause_text(error)}")
@@ -100,14 +109,21 @@ def build_notification(kind: str, state: dict, stack: str, region: str, now: dat
         if endpoint:
             lines.append("The endpoint keeps serving the previous version (if it had one).")
     elif kind == "succeeded":
-        lines.insert(0, f"Version {version} is live." if state.get("flags", {}).get("deploy")
-                     else f"Version {version} built its model (deploy was off).")
+        lines.insert(
+            0,
+            f"Version {version} is live."
+            if state.get("flags", {}).get("deploy")
+            else f"Version {version} built its model (deploy was off).",
+        )
     duration = _duration(state, now)
     if duration and kind != "started":
         lines.append(f"Duration: {duration}")
     if run.get("execution") and region:
-        lines.append("Console: " + _console(region, "states/home#/v2/executions/details/")
-                     + str(run.get("execution_arn", run["execution"])))
+        lines.append(
+            "Console: "
+            + _console(region, "states/home#/v2/executions/details/")
+            + str(run.get("execution_arn", run["execution"]))
+        )
     body = "\n".join(lines)
     if len(body.encode()) > MAX_BODY:
         body = body.encode()[: MAX_BODY - 20].decode(errors="ignore") + "\n[truncated]"
@@ -119,7 +135,9 @@ def build_notification(kind: str, state: dict, stack: str, region: str, now: dat
     }
     if kind == "failed":
         attributes["error"] = str((state.get("error") or {}).get("Error", ""))[:256]
-    return Notification(subject=subject, body=body, attributes={k: v for k, v in attributes.items() if v})
+    return Notification(
+        subject=subject, body=body, attributes={k: v for k, v in attributes.items() if v}
+    )
 
 
 def publish(topic_arn: str, notification: Notification, aws: ClientFactory) -> str:

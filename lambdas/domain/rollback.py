@@ -16,8 +16,9 @@ def stack_configs(aws: ClientFactory, stack: str) -> list[tuple[int, str]]:
     """(version, name) of every endpoint config of the stack, newest first."""
     paginator = aws("sagemaker").get_paginator("list_endpoint_configs")
     found = []
-    for page in paginator.paginate(NameContains=sanitise(stack), SortBy="CreationTime",
-                                   SortOrder="Descending"):
+    for page in paginator.paginate(
+        NameContains=sanitise(stack), SortBy="CreationTime", SortOrder="Descending"
+    ):
         for item in page["EndpointConfigs"]:
             version = version_of(item["EndpointConfigName"])
             if version is not None:
@@ -50,5 +51,10 @@ def roll_back(aws: ClientFactory, stack: str, endpoint: str, to_version: int | N
     if target == current:
         return {"endpoint": endpoint, "from": current, "to": target, "changed": False}
     aws("sagemaker").update_endpoint(EndpointName=endpoint, EndpointConfigName=target)
-    return {"endpoint": endpoint, "from": current, "to": target, "changed": True,
-            "version": version_of(target)}
+    return {
+        "endpoint": endpoint,
+        "from": current,
+        "to": target,
+        "changed": True,
+        "version": version_of(target),
+    }

@@ -72,7 +72,9 @@ def _versioned_copy(aws: ClientFactory, source: str, code_bucket: str, key: str)
     if not source or not source.startswith("s3://"):
         return ""
     bucket, src_key = split_s3_uri(source)
-    aws("s3").copy_object(Bucket=code_bucket, Key=key, CopySource={"Bucket": bucket, "Key": src_key})
+    aws("s3").copy_object(
+        Bucket=code_bucket, Key=key, CopySource={"Bucket": bucket, "Key": src_key}
+    )
     return f"s3://{code_bucket}/{key}"
 
 
@@ -99,10 +101,14 @@ def initialize_run(
     training_source = inference_source = ""
     if framework in SCRIPT_MODE:
         training_source = _versioned_copy(
-            aws, str(document.get("trainsourcefile") or ""), settings.code_bucket,
+            aws,
+            str(document.get("trainsourcefile") or ""),
+            settings.code_bucket,
             f"versions/training/v{version}.tar.gz",
         )
-        host = str(document.get("hostsourcefile") or "") or str(document.get("trainsourcefile") or "")
+        host = str(document.get("hostsourcefile") or "") or str(
+            document.get("trainsourcefile") or ""
+        )
         inference_source = _versioned_copy(
             aws, host, settings.code_bucket, f"versions/inference/v{version}.tar.gz"
         )

@@ -28,7 +28,9 @@ def _overridden(kind: str, request: dict, state: dict, settings: Settings, aws: 
 
 def training_request(state: dict, settings: Settings, aws: ClientFactory) -> dict:
     """Our CreateTrainingJob request, or the one the TrainingConfigLambda override returns."""
-    request = requests.training_job_request(RunContext.from_dict(state["context"]), run_config(state))
+    request = requests.training_job_request(
+        RunContext.from_dict(state["context"]), run_config(state)
+    )
     return _overridden("training", request, state, settings, aws)
 
 

@@ -18,7 +18,9 @@ def version_record(state: dict, now: datetime) -> dict:
         "model_data_url": state["model"]["model_data_url"],
         "training_job": training.get("name", ""),
         "metrics": training.get("metrics", []),
-        "endpoint_config": deployment.get("endpoint_config", "") if state["flags"]["deploy"] else "",
+        "endpoint_config": deployment.get("endpoint_config", "")
+        if state["flags"]["deploy"]
+        else "",
     }
 
 

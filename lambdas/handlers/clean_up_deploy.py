@@ -1,6 +1,7 @@
 """Clean Up Deploy: delete the new model and config; the endpoint only if it ended Failed."""
 
 from domain.deployment import clean_up_deploy
+
 from handlers.common import aws, logger, state_of
 
 

@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 from functools import cache
 
 from aws_lambda_powertools import Logger
-
 from domain.clients import client
 from domain.jobs import Job
 from domain.settings import Settings

@@ -1,6 +1,7 @@
 """Create Endpoint Config."""
 
 from domain.deployment import create_endpoint_config
+
 from handlers.common import aws, get_settings, logger, state_of
 
 

@@ -1,6 +1,7 @@
 """Create Model."""
 
 from domain.deployment import create_model
+
 from handlers.common import aws, get_settings, logger, state_of
 
 

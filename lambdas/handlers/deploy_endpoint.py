@@ -1,6 +1,7 @@
 """Deploy Endpoint: create it, or update it to the new config."""
 
 from domain.deployment import deploy_endpoint
+
 from handlers.common import aws, get_settings, job_at, logger, now, state_of
 
 

@@ -1,6 +1,7 @@
 """Find Model Artifact: what a run without training deploys."""
 
 from domain.training import find_model_artifact
+
 from handlers.common import aws, get_settings, logger, state_of
 
 

@@ -1,8 +1,12 @@
-"""Notify Started / Succeeded / Failed: publish on the TrainStatusTopic; at the end, drain the queue."""
+"""Notify Started / Succeeded / Failed: publish on the TrainStatusTopic.
+
+At the end of a run it also asks Launch to start what was queued meanwhile (drain).
+"""
 
 import json
 
 from domain.notifications import build_notification, publish
+
 from handlers.common import aws, get_settings, logger, now
 
 
@@ -17,7 +21,9 @@ def handler(event: dict, context: object) -> dict:
     )
     if kind in ("succeeded", "failed") and settings.launch_topic_arn:
         finished = (state.get("run") or {}).get("execution_arn", "")
-        aws("sns").publish(TopicArn=settings.launch_topic_arn,
-                           Message=json.dumps({"sagebuild": "drain", "finished_execution": finished}))
+        aws("sns").publish(
+            TopicArn=settings.launch_topic_arn,
+            Message=json.dumps({"sagebuild": "drain", "finished_execution": finished}),
+        )
     logger.info("notification sent", extra={"kind": kind, "message_id": message_id})
     return {"message_id": message_id}

@@ -1,6 +1,7 @@
 """Poll Endpoint."""
 
 from domain.deployment import poll_endpoint
+
 from handlers.common import aws, get_settings, job_at, logger, now, state_of
 
 

@@ -1,6 +1,7 @@
 """Poll ETL / Poll PostProcess."""
 
 from domain.hooks import poll_hook
+
 from handlers.common import aws, get_settings, job_at, logger, now
 
 

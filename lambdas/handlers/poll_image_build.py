@@ -1,6 +1,7 @@
 """Poll Training Image Build / Poll Inference Image Build."""
 
 from domain.builds import poll_image_build
+
 from handlers.common import aws, get_settings, job_at, logger, now
 
 

@@ -1,6 +1,7 @@
 """Poll Training Job."""
 
 from domain.training import poll_training_job
+
 from handlers.common import aws, get_settings, job_at, logger, now, state_of
 
 

@@ -1,6 +1,7 @@
 """Record Version: the run's version becomes the last successful one."""
 
 from domain.versions import record_version
+
 from handlers.common import aws, get_settings, logger, now, state_of
 
 

@@ -1,6 +1,7 @@
 """Start ETL / Start PostProcess: start the user's state machine."""
 
 from domain.hooks import start_hook
+
 from handlers.common import aws, get_settings, logger, now
 
 

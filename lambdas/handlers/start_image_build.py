@@ -1,6 +1,7 @@
 """Start Training Image Build / Start Inference Image Build (CodeBuild)."""
 
 from domain.builds import start_image_build
+
 from handlers.common import aws, get_settings, logger, now
 
 

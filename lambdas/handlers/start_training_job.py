@@ -1,6 +1,7 @@
 """Start Training Job."""
 
 from domain.training import start_training_job
+
 from handlers.common import aws, get_settings, logger, now, state_of
 
 

@@ -1,6 +1,7 @@
 """Start Tuning Job."""
 
 from domain.training import start_tuning_job
+
 from handlers.common import aws, get_settings, logger, now, state_of
 
 

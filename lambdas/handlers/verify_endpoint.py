@@ -1,6 +1,7 @@
 """Verify Endpoint: the endpoint must run this run's config (SageMaker's silent rollback)."""
 
 from domain.deployment import verify_endpoint
+
 from handlers.common import job_at, logger, state_of
 
 

@@ -6,6 +6,7 @@ Figures are measured here and written to docs/benchmarks.md; tests never assert 
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -29,11 +30,25 @@ EVENTS_PER_POLL = 9
 def _asl_fixed_transitions() -> int:
     """States a reference run enters outside the poll loops (BYOD, train, deploy)."""
     path = [
-        "Initialize", "Notify Started", "Run ETL?", "Train?", "Build Training Image?",
-        "Start Training Image Build", "Training Image Build Done?", "Tune?",
-        "Start Training Job", "Build Inference Image?", "Start Inference Image Build",
-        "Create Model", "Deploy?", "Create Endpoint Config", "Deploy Endpoint",
-        "Verify Endpoint", "Record Version", "Run PostProcess?", "Notify Succeeded",
+        "Initialize",
+        "Notify Started",
+        "Run ETL?",
+        "Train?",
+        "Build Training Image?",
+        "Start Training Image Build",
+        "Training Image Build Done?",
+        "Tune?",
+        "Start Training Job",
+        "Build Inference Image?",
+        "Start Inference Image Build",
+        "Create Model",
+        "Deploy?",
+        "Create Endpoint Config",
+        "Deploy Endpoint",
+        "Verify Endpoint",
+        "Record Version",
+        "Run PostProcess?",
+        "Notify Succeeded",
         "Run Succeeded",
     ]
     return len(path)
@@ -41,10 +56,18 @@ def _asl_fixed_transitions() -> int:
 
 def orchestration_cost() -> dict:
     """State transitions of the reference run: 1 h training, two 5-min builds, 8-min update."""
-    jobs = {"training (1 h)": 3600, "training image build (5 min)": 300,
-            "inference image build (5 min)": 300, "endpoint update (8 min)": 480}
-    original_waits = {"training (1 h)": 30, "training image build (5 min)": 5,
-                      "inference image build (5 min)": 5, "endpoint update (8 min)": 10}
+    jobs = {
+        "training (1 h)": 3600,
+        "training image build (5 min)": 300,
+        "inference image build (5 min)": 300,
+        "endpoint update (8 min)": 480,
+    }
+    original_waits = {
+        "training (1 h)": 30,
+        "training image build (5 min)": 5,
+        "inference image build (5 min)": 5,
+        "endpoint update (8 min)": 10,
+    }
     ours = {name: schedule.polls_until(seconds) for name, seconds in jobs.items()}
     original = {name: -(-seconds // original_waits[name]) for name, seconds in jobs.items()}
     fixed = _asl_fixed_transitions()
@@ -57,8 +80,11 @@ def orchestration_cost() -> dict:
     delays = {name: schedule.detection_delay(seconds) for name, seconds in jobs.items()}
     long_polls = schedule.polls_until(28 * 24 * 3600)
     return {
-        "polls": ours, "original_polls": original, "transitions": ours_total,
-        "original_transitions": original_total, "ratio": ours_total / original_total,
+        "polls": ours,
+        "original_polls": original,
+        "transitions": ours_total,
+        "original_transitions": original_total,
+        "ratio": ours_total / original_total,
         "worst_detection_delay_s": delays,
         "28_day_job_polls": long_polls,
         "28_day_job_history_events": long_polls * EVENTS_PER_POLL + 60,
@@ -67,17 +93,25 @@ def orchestration_cost() -> dict:
 
 def cold_imports(repeats: int = 5) -> dict:
     """Median wall time of importing each handler module in a fresh interpreter."""
-    handlers = sorted(p.stem for p in (ROOT / "lambdas" / "handlers").glob("*.py")
-                      if p.stem not in {"__init__", "common"})
+    handlers = sorted(
+        p.stem
+        for p in (ROOT / "lambdas" / "handlers").glob("*.py")
+        if p.stem not in {"__init__", "common"}
+    )
     results = {}
-    code = ("import sys,time; sys.path.insert(0, {path!r}); t=time.perf_counter(); "
-            "import handlers.{name}; print(time.perf_counter()-t)")
+    code = (
+        "import sys,time; sys.path.insert(0, {path!r}); t=time.perf_counter(); "
+        "import handlers.{name}; print(time.perf_counter()-t)"
+    )
     for name in handlers:
         runs = []
         for _ in range(repeats):
             out = subprocess.run(
                 [sys.executable, "-c", code.format(path=str(ROOT / "lambdas"), name=name)],
-                capture_output=True, text=True, check=True)
+                capture_output=True,
+                text=True,
+                check=True,
+            )
             runs.append(float(out.stdout.strip()) * 1000)
         results[name] = round(statistics.median(runs), 1)
     return results
@@ -97,8 +131,12 @@ def local_demo() -> dict | None:
     with tempfile.TemporaryDirectory() as tmp:
         timings = Path(tmp) / "timings.json"
         started = time.perf_counter()
-        done = subprocess.run([sys.executable, "-m", "sagebuild.demo", "--timings", str(timings)],
-                              cwd=ROOT, capture_output=True, text=True)
+        done = subprocess.run(
+            [sys.executable, "-m", "sagebuild.demo", "--timings", str(timings)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        )
         if done.returncode != 0 or not timings.exists():
             print(done.stdout[-3000:], done.stderr[-3000:], file=sys.stderr)
             return None
@@ -115,7 +153,7 @@ def main() -> None:
     lines = [
         "# Benchmarks",
         "",
-        f"Measured by `make bench` on this machine ({subprocess.run(['nproc'], capture_output=True, text=True).stdout.strip()} cores).",
+        f"Measured by `make bench` on this machine ({os.cpu_count()} cores).",
         "",
         "## Orchestration cost (reference run)",
         "",
@@ -125,8 +163,10 @@ def main() -> None:
         "|---|---|---|---|",
     ]
     for name, polls in cost["polls"].items():
-        lines.append(f"| {name} | {polls} | {cost['original_polls'][name]} | "
-                     f"{cost['worst_detection_delay_s'][name]:.0f} |")
+        lines.append(
+            f"| {name} | {polls} | {cost['original_polls'][name]} | "
+            f"{cost['worst_detection_delay_s'][name]:.0f} |"
+        )
     lines += [
         "",
         f"State transitions: **{cost['transitions']}** vs the original's "
@@ -152,7 +192,7 @@ def main() -> None:
         "",
     ]
     if demo:
-        lines += [f"| step | seconds |", "|---|---|"]
+        lines += ["| step | seconds |", "|---|---|"]
         lines += [f"| {k} | {v} |" for k, v in demo.items()]
     else:
         lines.append("The demo did not complete in this benchmark run (see stderr).")

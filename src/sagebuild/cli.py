@@ -51,14 +51,16 @@ class _Group(TyperGroup):
             line = one_line(error)
             if line is None:
                 raise
-            err_console.print(f"[red]error:[/red] {line}", soft_wrap=True, markup=True,
-                              highlight=False)
+            err_console.print(
+                f"[red]error:[/red] {line}", soft_wrap=True, markup=True, highlight=False
+            )
             raise typer.Exit(2) from None
 
 
 def _typer(**kwargs: Any) -> typer.Typer:
-    return typer.Typer(cls=_Group, no_args_is_help=True, pretty_exceptions_show_locals=False,
-                       **kwargs)
+    return typer.Typer(
+        cls=_Group, no_args_is_help=True, pretty_exceptions_show_locals=False, **kwargs
+    )
 
 
 app = _typer(help="Continuous training and deployment for Amazon SageMaker models.")
@@ -82,17 +84,22 @@ class Options:
 @app.callback()
 def main(
     ctx: typer.Context,
-    stack: Annotated[str | None, typer.Option(
-        help="Stack name [default: $SAGEBUILD_STACK or 'sagebuild']")] = None,
+    stack: Annotated[
+        str | None, typer.Option(help="Stack name [default: $SAGEBUILD_STACK or 'sagebuild']")
+    ] = None,
     region: Annotated[str | None, typer.Option(help="AWS region")] = None,
     profile: Annotated[str | None, typer.Option(help="AWS profile")] = None,
     endpoint_url: Annotated[str | None, typer.Option(help="Endpoint URL of every service")] = None,
-    local: Annotated[bool | None, typer.Option(
-        "--local/--aws",
-        help="Local stack or AWS [default: local if the local stack is running]")] = None,
-    state_dir: Annotated[Path, typer.Option(
-        help="State dir of the local stack", envvar="SAGEBUILD_STATE_DIR")] = Path(
-        ".sagebuild/local"),
+    local: Annotated[
+        bool | None,
+        typer.Option(
+            "--local/--aws",
+            help="Local stack or AWS [default: local if the local stack is running]",
+        ),
+    ] = None,
+    state_dir: Annotated[
+        Path, typer.Option(help="State dir of the local stack", envvar="SAGEBUILD_STATE_DIR")
+    ] = Path(".sagebuild/local"),
 ) -> None:
     ctx.obj = Options(stack, region, profile, endpoint_url, local, state_dir)
 
@@ -109,8 +116,12 @@ def target_of(ctx: typer.Context) -> Target:
     options = _options(ctx)
     if options.target is None:
         options.target = resolve_target(
-            stack=options.stack, region=options.region, profile=options.profile,
-            endpoint_url=options.endpoint_url, local=options.local, state_dir=options.state_dir,
+            stack=options.stack,
+            region=options.region,
+            profile=options.profile,
+            endpoint_url=options.endpoint_url,
+            local=options.local,
+            state_dir=options.state_dir,
         )
     return options.target
 
@@ -158,11 +169,13 @@ def launch_message(
 def local_up(
     ctx: typer.Context,
     template: Annotated[Path | None, typer.Option(help="SAM template to deploy")] = None,
-    parameter: Annotated[list[str] | None, typer.Option(
-        help="Stack parameter KEY=VALUE (repeatable)")] = None,
+    parameter: Annotated[
+        list[str] | None, typer.Option(help="Stack parameter KEY=VALUE (repeatable)")
+    ] = None,
     timeout: Annotated[float, typer.Option(help="Seconds to wait for the stack")] = 300.0,
-    no_template: Annotated[bool, typer.Option(
-        help="Start emulated AWS only, deploy nothing")] = False,
+    no_template: Annotated[
+        bool, typer.Option(help="Start emulated AWS only, deploy nothing")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="JSON output")] = False,
 ) -> None:
     """Start the local stack in the background and deploy the template into it."""
@@ -172,13 +185,24 @@ def local_up(
     if not as_json:
         err_console.print(f"starting the local stack ({options.state_dir}) ...")
     server, started = service.start_server(
-        options.state_dir, stack, template=template, parameters=parameters, timeout=timeout,
+        options.state_dir,
+        stack,
+        template=template,
+        parameters=parameters,
+        timeout=timeout,
         extra_args=["--no-template"] if no_template else None,
     )
     outputs = service.outputs(options.state_dir)
     if as_json:
-        print_json({"endpoint_url": server.endpoint_url, "pid": server.pid,
-                    "stack": server.stack, "started": started, "outputs": outputs})
+        print_json(
+            {
+                "endpoint_url": server.endpoint_url,
+                "pid": server.pid,
+                "stack": server.stack,
+                "started": started,
+                "outputs": outputs,
+            }
+        )
         return
     console.print(
         f"local stack {'started' if started else 'already running'}: {server.endpoint_url} "
@@ -225,8 +249,13 @@ def local_status(
     state_dir = _options(ctx).state_dir
     server = read_server(state_dir)
     if as_json:
-        print_json({"running": server is not None, "state_dir": str(state_dir),
-                    **(server.__dict__ if server else {})})
+        print_json(
+            {
+                "running": server is not None,
+                "state_dir": str(state_dir),
+                **(server.__dict__ if server else {}),
+            }
+        )
         return
     if server is None:
         console.print(f"the local stack is not running ({state_dir})")
@@ -242,20 +271,32 @@ def local_status(
 
 def _print_event(event: dict[str, Any]) -> None:
     status = event.get("ResourceStatus", "")
-    style = "red" if "FAILED" in status or "ROLLBACK" in status else (
-        "green" if status.endswith("COMPLETE") else "")
+    style = (
+        "red"
+        if "FAILED" in status or "ROLLBACK" in status
+        else ("green" if status.endswith("COMPLETE") else "")
+    )
     reason = event.get("ResourceStatusReason") or ""
     when = event["Timestamp"].strftime("%H:%M:%S")
     console.print(
         f"{when} [{style}]{status:<28}[/{style}] " if style else f"{when} {status:<28} ",
         end="",
     )
-    console.print(f"{event.get('ResourceType', ''):<36} {event.get('LogicalResourceId', '')}"
-                  + (f"  {reason}" if reason else ""), markup=False)
+    console.print(
+        f"{event.get('ResourceType', ''):<36} {event.get('LogicalResourceId', '')}"
+        + (f"  {reason}" if reason else ""),
+        markup=False,
+    )
 
 
-def _deploy(ctx: typer.Context, template: Path | None, bucket: str | None, prefix: str,
-            parameter: list[str] | None, as_json: bool) -> None:
+def _deploy(
+    ctx: typer.Context,
+    template: Path | None,
+    bucket: str | None,
+    prefix: str,
+    parameter: list[str] | None,
+    as_json: bool,
+) -> None:
     target = target_of(ctx)
     parameters = _pairs(parameter)
     from sagebuild import deployer
@@ -266,15 +307,22 @@ def _deploy(ctx: typer.Context, template: Path | None, bucket: str | None, prefi
 
         cfn, s3 = target.client("cloudformation"), target.client("s3")
         if target.stack_description() is None:
-            outputs = local_deploy.deploy_stack(target.stack, template_path, parameters,
-                                                cfn=cfn, s3=s3)
+            outputs = local_deploy.deploy_stack(
+                target.stack, template_path, parameters, cfn=cfn, s3=s3
+            )
         else:
-            outputs = local_deploy.update_stack(target.stack, template_path, parameters,
-                                                cfn=cfn, s3=s3)
+            outputs = local_deploy.update_stack(
+                target.stack, template_path, parameters, cfn=cfn, s3=s3
+            )
     else:
         outputs = deployer.deploy(
-            target.session(), target.stack, region=target.region, template_path=template_path,
-            bucket=bucket, prefix=prefix, parameters=parameters,
+            target.session(),
+            target.stack,
+            region=target.region,
+            template_path=template_path,
+            bucket=bucket,
+            prefix=prefix,
+            parameters=parameters,
             on_event=(lambda e: None) if as_json else _print_event,
             on_message=(lambda m: None) if as_json else (lambda m: err_console.print(m)),
         )
@@ -286,28 +334,47 @@ def _deploy(ctx: typer.Context, template: Path | None, bucket: str | None, prefi
 
 
 _TEMPLATE = Annotated[Path | None, typer.Option(help="SAM template [default: template.yaml]")]
-_BUCKET = Annotated[str | None, typer.Option(
-    help="Bucket for the packaged code [default: sagebuild-artifacts-<account>-<region>]")]
+_BUCKET = Annotated[
+    str | None,
+    typer.Option(
+        help="Bucket for the packaged code [default: sagebuild-artifacts-<account>-<region>]"
+    ),
+]
 _PREFIX = Annotated[str, typer.Option(help="Key prefix [default: the stack name]")]
-_PARAMETER = Annotated[list[str] | None, typer.Option(
-    help="Stack parameter KEY=VALUE (repeatable)")]
+_PARAMETER = Annotated[
+    list[str] | None, typer.Option(help="Stack parameter KEY=VALUE (repeatable)")
+]
 _JSON = Annotated[bool, typer.Option("--json", help="JSON output")]
 
 
 @app.command("up")
-def up(ctx: typer.Context, template: _TEMPLATE = None, bucket: _BUCKET = None,
-       prefix: _PREFIX = "", parameter: _PARAMETER = None, as_json: _JSON = False) -> None:
+def up(
+    ctx: typer.Context,
+    template: _TEMPLATE = None,
+    bucket: _BUCKET = None,
+    prefix: _PREFIX = "",
+    parameter: _PARAMETER = None,
+    as_json: _JSON = False,
+) -> None:
     """Create (or update) the stack: package the code, deploy, stream the stack events."""
     _deploy(ctx, template, bucket, prefix, parameter, as_json)
 
 
 @app.command("update")
-def update(ctx: typer.Context, template: _TEMPLATE = None, bucket: _BUCKET = None,
-           prefix: _PREFIX = "", parameter: _PARAMETER = None, as_json: _JSON = False) -> None:
+def update(
+    ctx: typer.Context,
+    template: _TEMPLATE = None,
+    bucket: _BUCKET = None,
+    prefix: _PREFIX = "",
+    parameter: _PARAMETER = None,
+    as_json: _JSON = False,
+) -> None:
     """Update the stack (same as `up` when it exists)."""
     if target_of(ctx).stack_description() is None:
-        raise UserError(f"stack {target_of(ctx).stack} not found {target_of(ctx).where}; "
-                        "create it with: sagebuild up")
+        raise UserError(
+            f"stack {target_of(ctx).stack} not found {target_of(ctx).where}; "
+            "create it with: sagebuild up"
+        )
     _deploy(ctx, template, bucket, prefix, parameter, as_json)
 
 
@@ -355,7 +422,10 @@ def publish(
     target = target_of(ctx)
     template_url, launch_url = deployer.publish(
         target.session() if not target.endpoint_url else _EndpointSession(target),
-        region=target.region, bucket=bucket, prefix=prefix, stack=target.stack,
+        region=target.region,
+        bucket=bucket,
+        prefix=prefix,
+        stack=target.stack,
         template_path=template or deployer.DEFAULT_TEMPLATE,
     )
     if as_json:
@@ -393,10 +463,13 @@ def _publish(target: Target, topic_output: str, message: dict[str, Any], subject
 @app.command("start")
 def start(
     ctx: typer.Context,
-    train: Annotated[bool | None, typer.Option(
-        "--train/--no-train", help="Train, or deploy the last artifact")] = None,
-    set_: Annotated[list[str] | None, typer.Option(
-        "--set", help="Override KEY=VALUE for this run (JSON values; repeatable)")] = None,
+    train: Annotated[
+        bool | None, typer.Option("--train/--no-train", help="Train, or deploy the last artifact")
+    ] = None,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="Override KEY=VALUE for this run (JSON values; repeatable)"),
+    ] = None,
     reason: Annotated[str | None, typer.Option(help="Why (shown in notifications)")] = None,
     wait: Annotated[bool, typer.Option(help="Follow the run until it ends")] = False,
     as_json: _JSON = False,
@@ -428,8 +501,11 @@ def _find_run(target: Target, message_id: str, since: datetime, timeout: float =
                 return str(item["executionArn"])
         for item in listed:
             start_date = item.get("startDate")
-            if isinstance(start_date, datetime) and start_date >= since and \
-                    item.get("status") == "RUNNING":
+            if (
+                isinstance(start_date, datetime)
+                and start_date >= since
+                and item.get("status") == "RUNNING"
+            ):
                 return str(item["executionArn"])
         time.sleep(1.0)
     raise UserError(
@@ -492,8 +568,9 @@ def _follow(target: Target, execution: str, as_json: bool, interval: float = 2.0
 @app.command("status")
 def status(
     ctx: typer.Context,
-    run: Annotated[str | None, typer.Option(help="Execution name or ARN [default: current]")]
-    = None,
+    run: Annotated[
+        str | None, typer.Option(help="Execution name or ARN [default: current]")
+    ] = None,
     watch: Annotated[bool, typer.Option(help="Refresh until the run ends (exit 0/1)")] = False,
     as_json: _JSON = False,
 ) -> None:
@@ -520,8 +597,11 @@ def stop(ctx: typer.Context) -> None:
         console.print("no run in progress: nothing to stop")
         return
     for item in running:
-        sfn.stop_execution(executionArn=item["executionArn"], error="sagebuild.Stopped",
-                           cause="stopped with sagebuild stop")
+        sfn.stop_execution(
+            executionArn=item["executionArn"],
+            error="sagebuild.Stopped",
+            cause="stopped with sagebuild stop",
+        )
         console.print(f"stopped {item['name']}")
 
 
@@ -546,8 +626,9 @@ def history(
 @app.command("logs")
 def logs_command(
     ctx: typer.Context,
-    run: Annotated[str | None, typer.Option(help="Execution name or ARN [default: current]")]
-    = None,
+    run: Annotated[
+        str | None, typer.Option(help="Execution name or ARN [default: current]")
+    ] = None,
     kind: Annotated[str, typer.Option(help="training | build | steps")] = "training",
 ) -> None:
     """The logs of a run's training job, image builds or steps."""
@@ -562,29 +643,41 @@ def logs_command(
         name = (document.get("training") or {}).get("name", "")
         if not name:
             raise UserError("this run has no training job")
-        text = (logs.local_training_log(target.state_dir, name) if target.local
-                else logs.cloudwatch_training_log(target.client("logs"), name))
+        text = (
+            logs.local_training_log(target.state_dir, name)
+            if target.local
+            else logs.cloudwatch_training_log(target.client("logs"), name)
+        )
     elif kind == "build":
-        names = [(document.get(k) or {}).get("name", "")
-                 for k in ("training_image_build", "inference_image_build")]
+        names = [
+            (document.get(k) or {}).get("name", "")
+            for k in ("training_image_build", "inference_image_build")
+        ]
         names = [n for n in names if n]
         if not names:
             raise UserError("this run built no image")
         project = "" if target.local else target.output("ImageBuildProject")
         text = "\n".join(
-            f"== {n}\n" + (logs.local_build_log(target.state_dir, n) if target.local
-                           else logs.cloudwatch_build_log(target.client("logs"), project, n))
+            f"== {n}\n"
+            + (
+                logs.local_build_log(target.state_dir, n)
+                if target.local
+                else logs.cloudwatch_build_log(target.client("logs"), project, n)
+            )
             for n in names
         )
     else:
         text = _timeline(events)
         if target.local:
-            text += (f"\n(the step functions' own output is in the local server's log: "
-                     f"{target.state_dir / service.LOG_FILE})")
+            text += (
+                f"\n(the step functions' own output is in the local server's log: "
+                f"{target.state_dir / service.LOG_FILE})"
+            )
         else:
             start_date = sfn.describe_execution(executionArn=execution).get("startDate")
             text += "\n" + logs.cloudwatch_step_logs(
-                target.client("logs"), _stack_functions(target), start_date)
+                target.client("logs"), _stack_functions(target), start_date
+            )
     console.print(text, markup=False, highlight=False, soft_wrap=True)
 
 
@@ -593,8 +686,11 @@ def _timeline(events: list[dict[str, Any]]) -> str:
     for event in events:
         kind = event.get("type", "")
         details = next((v for k, v in event.items() if k.endswith("EventDetails")), {}) or {}
-        when = event["timestamp"].strftime("%H:%M:%S") if isinstance(
-            event.get("timestamp"), datetime) else ""
+        when = (
+            event["timestamp"].strftime("%H:%M:%S")
+            if isinstance(event.get("timestamp"), datetime)
+            else ""
+        )
         if kind.endswith("StateEntered"):
             lines.append(f"{when} → {details.get('name', '')}")
         elif "Failed" in kind or "TimedOut" in kind or kind == "ExecutionAborted":
@@ -609,8 +705,11 @@ def _stack_functions(target: Target) -> list[str]:
     cfn = target.client("cloudformation")
     found = []
     for page in cfn.get_paginator("list_stack_resources").paginate(StackName=target.stack):
-        found += [r["PhysicalResourceId"] for r in page["StackResourceSummaries"]
-                  if r["ResourceType"] == "AWS::Lambda::Function"]
+        found += [
+            r["PhysicalResourceId"]
+            for r in page["StackResourceSummaries"]
+            if r["ResourceType"] == "AWS::Lambda::Function"
+        ]
     return found
 
 
@@ -649,16 +748,17 @@ def _refuse(problems: list[str]) -> None:
 
 def _save(target: Target, document: dict[str, Any]) -> None:
     target.client("ssm").put_parameter(
-        Name=_parameter_name(target), Value=json.dumps(document, indent=1, sort_keys=True),
-        Type="String", Overwrite=True,
+        Name=_parameter_name(target),
+        Value=json.dumps(document, indent=1, sort_keys=True),
+        Type="String",
+        Overwrite=True,
     )
 
 
 @params_app.command("get")
 def params_get(
     ctx: typer.Context,
-    key: Annotated[str | None, typer.Argument(help="One key [default: the whole document]")]
-    = None,
+    key: Annotated[str | None, typer.Argument(help="One key [default: the whole document]")] = None,
 ) -> None:
     """Print the parameter document (or one key) as JSON."""
     document = _stored(target_of(ctx))
@@ -682,17 +782,16 @@ def params_set(
     if problems:
         _refuse(problems)
     _save(target, document)
-    console.print(f"saved {', '.join(parse_assignments(assignments))} "
-                  f"to {_parameter_name(target)}")
+    console.print(f"saved {', '.join(parse_assignments(assignments))} to {_parameter_name(target)}")
 
 
 @params_app.command("validate")
 def params_validate(
     ctx: typer.Context,
-    file: Annotated[Path | None, typer.Argument(help="JSON file [default: the stored one]")]
-    = None,
-    framework: Annotated[str | None, typer.Option(
-        help="Framework when the document has none [default: the stack's]")] = None,
+    file: Annotated[Path | None, typer.Argument(help="JSON file [default: the stored one]")] = None,
+    framework: Annotated[
+        str | None, typer.Option(help="Framework when the document has none [default: the stack's]")
+    ] = None,
 ) -> None:
     """Check a parameter document against the schema; every problem on its own line."""
     if file is not None:
@@ -756,8 +855,9 @@ def params_edit(ctx: typer.Context) -> None:
 @app.command("rollback")
 def rollback(
     ctx: typer.Context,
-    to: Annotated[int | None, typer.Option(help="Version to roll back to [default: previous]")]
-    = None,
+    to: Annotated[
+        int | None, typer.Option(help="Version to roll back to [default: previous]")
+    ] = None,
 ) -> None:
     """Roll the endpoint back: publish to the RollbackTopic."""
     message = {} if to is None else {"version": to}
@@ -769,13 +869,18 @@ def rollback(
 @app.command("graph")
 def graph_command(
     ctx: typer.Context,
-    run: Annotated[str | None, typer.Option(
-        help="Colour this run's path (execution name or ARN, or 'latest')")] = None,
-    format_: Annotated[str | None, typer.Option(
-        "--format", help="mermaid | html [default: html if -o ends in .html]")] = None,
+    run: Annotated[
+        str | None, typer.Option(help="Colour this run's path (execution name or ARN, or 'latest')")
+    ] = None,
+    format_: Annotated[
+        str | None,
+        typer.Option("--format", help="mermaid | html [default: html if -o ends in .html]"),
+    ] = None,
     output: Annotated[Path | None, typer.Option("-o", "--output", help="File to write")] = None,
-    definition: Annotated[Path | None, typer.Option(
-        help="ASL file [default: the deployed one with --run, else statemachine/]")] = None,
+    definition: Annotated[
+        Path | None,
+        typer.Option(help="ASL file [default: the deployed one with --run, else statemachine/]"),
+    ] = None,
 ) -> None:
     """The pipeline as Mermaid or a standalone HTML page (SVG), a run's path coloured."""
     kind = format_ or ("html" if output and output.suffix in (".html", ".htm") else "mermaid")
@@ -795,8 +900,11 @@ def graph_command(
             asl = json.loads(sfn.describe_state_machine(stateMachineArn=machine)["definition"])
     if asl is None:
         asl = _read_asl(ASL_PATH)
-    text = graph.to_mermaid(asl, path) if kind == "mermaid" else graph.to_html(
-        asl, path, title=f"sagebuild pipeline{' — ' + run if run else ''}")
+    text = (
+        graph.to_mermaid(asl, path)
+        if kind == "mermaid"
+        else graph.to_html(asl, path, title=f"sagebuild pipeline{' — ' + run if run else ''}")
+    )
     if output is None:
         print(text, end="")
     else:

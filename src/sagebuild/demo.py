@@ -46,8 +46,10 @@ def run_demo(timings_path: Path | None = None) -> int:
     with LocalStack(stack_name="sagebuild-demo", parameters={"ConfigFramework": "SCIKIT"}) as local:
         timings["stack_deployed_s"] = round(time.perf_counter() - clock, 2)
         stack = Stack(local.outputs, local.client)
-        say(f"  stack deployed in {timings['stack_deployed_s']:.1f} s; endpoint "
-            f"{stack.outputs['SageMakerEndpoint']}")
+        say(
+            f"  stack deployed in {timings['stack_deployed_s']:.1f} s; endpoint "
+            f"{stack.outputs['SageMakerEndpoint']}"
+        )
         stack.upload_data(IRIS / "iris.csv", "train/iris/iris.csv")
         source = stack.upload_source(IRIS)
         stack.update_parameters(**demo_parameters(source))
@@ -64,8 +66,10 @@ def run_demo(timings_path: Path | None = None) -> int:
         if result["status"] != "SUCCEEDED":
             say(f"the run ended {result['status']}")
             for note in stack.notifications(inbox):
-                say(f"  notification: {note['Subject']}\n    " +
-                    note["Message"].replace("\n", "\n    "))
+                say(
+                    f"  notification: {note['Subject']}\n    "
+                    + note["Message"].replace("\n", "\n    ")
+                )
             return 1
         rows = np.loadtxt(IRIS / "iris.csv", delimiter=",")
         sample = rows[5::10]
@@ -78,8 +82,9 @@ def run_demo(timings_path: Path | None = None) -> int:
             say(f"  {row[1:].tolist()} -> {SPECIES[label]} (true: {SPECIES[int(row[0])]})")
         say(f"  accuracy on these rows: {accuracy:.2f}")
         metrics = result["output"]["training"].get("metrics", [])
-        say("  training metrics: " + ", ".join(f"{m['MetricName']}={m['Value']:g}"
-                                                for m in metrics))
+        say(
+            "  training metrics: " + ", ".join(f"{m['MetricName']}={m['Value']:g}" for m in metrics)
+        )
         say("\nNotifications on the TrainStatusTopic:")
         for note in stack.notifications(inbox):
             say(f"  {note['Subject']}")

@@ -91,8 +91,9 @@ class Packager:
         return {"Bucket": self.bucket, "Key": key}
 
 
-def package(template: dict[str, Any], base_dir: Path, s3: Any, bucket: str,
-            prefix: str = "") -> dict[str, Any]:
+def package(
+    template: dict[str, Any], base_dir: Path, s3: Any, bucket: str, prefix: str = ""
+) -> dict[str, Any]:
     """A copy of the SAM template with local CodeUri/DefinitionUri uploaded to S3."""
     packaged = copy.deepcopy(template)
     with tempfile.TemporaryDirectory(prefix="sagebuild-package-") as build_dir:
@@ -116,8 +117,9 @@ def package(template: dict[str, Any], base_dir: Path, s3: Any, bucket: str,
     return packaged
 
 
-def upload_template(s3: Any, template: dict[str, Any], bucket: str, prefix: str,
-                    region: str) -> str:
+def upload_template(
+    s3: Any, template: dict[str, Any], bucket: str, prefix: str, region: str
+) -> str:
     """Upload the packaged template; its HTTPS URL (what TemplateURL and the console take)."""
     body = json.dumps(template, indent=1, sort_keys=False).encode()
     key = _join(prefix, "template.json")
@@ -167,8 +169,9 @@ def describe(cfn: Any, stack: str) -> dict[str, Any] | None:
     return stacks[0] if stacks else None
 
 
-def _parameters(cfn_stack: dict[str, Any] | None, given: dict[str, str],
-                declared: dict[str, Any]) -> list[dict[str, Any]]:
+def _parameters(
+    cfn_stack: dict[str, Any] | None, given: dict[str, str], declared: dict[str, Any]
+) -> list[dict[str, Any]]:
     unknown = sorted(set(given) - set(declared))
     if unknown:
         raise UserError(f"unknown stack parameter(s): {', '.join(unknown)}")
@@ -177,13 +180,22 @@ def _parameters(cfn_stack: dict[str, Any] | None, given: dict[str, str],
     ]
     if cfn_stack is not None:
         existing = {p["ParameterKey"] for p in cfn_stack.get("Parameters") or []}
-        rows += [{"ParameterKey": k, "UsePreviousValue": True}
-                 for k in sorted(existing - set(given)) if k in declared]
+        rows += [
+            {"ParameterKey": k, "UsePreviousValue": True}
+            for k in sorted(existing - set(given))
+            if k in declared
+        ]
     return rows
 
 
-def stream_events(cfn: Any, stack_id: str, since: float, on_event: EventCallback,
-                  poll_seconds: float = 3.0, timeout: float = 3 * 3600) -> dict[str, Any]:
+def stream_events(
+    cfn: Any,
+    stack_id: str,
+    since: float,
+    on_event: EventCallback,
+    poll_seconds: float = 3.0,
+    timeout: float = 3 * 3600,
+) -> dict[str, Any]:
     """Report every new stack event (oldest first) until the stack's status is final."""
     seen: set[str] = set()
     deadline = time.monotonic() + timeout
@@ -211,7 +223,8 @@ def _failures(cfn: Any, stack_id: str, since: float) -> str:
     reasons = [
         f"{e['LogicalResourceId']}: {e.get('ResourceStatusReason', '')}"
         for e in reversed(events)
-        if e["ResourceStatus"].endswith("_FAILED") and e.get("ResourceStatusReason")
+        if e["ResourceStatus"].endswith("_FAILED")
+        and e.get("ResourceStatusReason")
         and e["Timestamp"].timestamp() >= since - 1
     ]
     return "; ".join(reasons[:5])
@@ -276,8 +289,13 @@ def deploy(
     return {o["OutputKey"]: o["OutputValue"] for o in final.get("Outputs") or []}
 
 
-def delete(session: Any, stack: str, *, on_event: EventCallback = lambda event: None,
-           poll_seconds: float = 3.0) -> bool:
+def delete(
+    session: Any,
+    stack: str,
+    *,
+    on_event: EventCallback = lambda event: None,
+    poll_seconds: float = 3.0,
+) -> bool:
     """Delete the stack and wait until it is gone; False if there was none."""
     cfn = session.client("cloudformation")
     existing = describe(cfn, stack)

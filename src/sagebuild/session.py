@@ -52,7 +52,9 @@ class Stack:
 
     def set_parameters(self, document: dict) -> None:
         self.client("ssm").put_parameter(
-            Name=self.outputs["ParameterStore"], Value=json.dumps(document), Type="String",
+            Name=self.outputs["ParameterStore"],
+            Value=json.dumps(document),
+            Type="String",
             Overwrite=True,
         )
 
@@ -64,11 +66,13 @@ class Stack:
     def publish_launch(self, message: dict | str) -> str:
         body = message if isinstance(message, str) else json.dumps(message)
         return self.client("sns").publish(TopicArn=self.outputs["LaunchTopic"], Message=body)[
-            "MessageId"]
+            "MessageId"
+        ]
 
     def executions(self) -> list[dict]:
         return self.client("stepfunctions").list_executions(
-            stateMachineArn=self.outputs["StateMachine"])["executions"]
+            stateMachineArn=self.outputs["StateMachine"]
+        )["executions"]
 
     def wait_for_execution(self, known: set[str], timeout: float = 30) -> str:
         """The ARN of the first execution not in `known` (started by a trigger)."""
@@ -80,16 +84,18 @@ class Stack:
             time.sleep(0.1)
         raise TimeoutError("no run started within the timeout")
 
-    def follow(self, execution_arn: str, timeout: float = 300,
-               poll: float = 0.2) -> Iterator[tuple[str, float]]:
+    def follow(
+        self, execution_arn: str, timeout: float = 300, poll: float = 0.2
+    ) -> Iterator[tuple[str, float]]:
         """Yield (state name, seconds since start) for each state entered, until the run ends."""
         sfn = self.client("stepfunctions")
         seen, started = 0, time.monotonic()
         deadline = started + timeout
         while True:
             status = sfn.describe_execution(executionArn=execution_arn)["status"]
-            events = sfn.get_execution_history(executionArn=execution_arn,
-                                               maxResults=1000)["events"]
+            events = sfn.get_execution_history(executionArn=execution_arn, maxResults=1000)[
+                "events"
+            ]
             entered = [e for e in events if e["type"].endswith("StateEntered")]
             for event in entered[seen:]:
                 yield event["stateEnteredEventDetails"]["name"], time.monotonic() - started
@@ -102,8 +108,10 @@ class Stack:
 
     def run_result(self, execution_arn: str) -> dict:
         described = self.client("stepfunctions").describe_execution(executionArn=execution_arn)
-        return {"status": described["status"],
-                "output": json.loads(described.get("output") or "null")}
+        return {
+            "status": described["status"],
+            "output": json.loads(described.get("output") or "null"),
+        }
 
     def run(self, message: dict | str, timeout: float = 300) -> tuple[str, list[str], dict]:
         """Publish a launch message and follow the run: (execution arn, path, result)."""
@@ -116,8 +124,11 @@ class Stack:
     def predict(self, rows: list[list[float]], accept: str = "application/json") -> Any:
         body = "\n".join(",".join(str(v) for v in row) for row in rows)
         response = self.client("sagemaker-runtime").invoke_endpoint(
-            EndpointName=self.outputs["SageMakerEndpoint"], ContentType="text/csv",
-            Accept=accept, Body=body.encode())
+            EndpointName=self.outputs["SageMakerEndpoint"],
+            ContentType="text/csv",
+            Accept=accept,
+            Body=body.encode(),
+        )
         payload = response["Body"].read().decode()
         return json.loads(payload) if accept == "application/json" else payload
 
@@ -125,17 +136,23 @@ class Stack:
         """An SQS queue subscribed to the TrainStatusTopic (to read notifications)."""
         sqs = self.client("sqs")
         url = sqs.create_queue(QueueName=name)["QueueUrl"]
-        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
-            "Attributes"]["QueueArn"]
-        self.client("sns").subscribe(TopicArn=self.outputs["TrainStatusTopic"], Protocol="sqs",
-                                     Endpoint=arn, Attributes={"RawMessageDelivery": "false"})
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
+        self.client("sns").subscribe(
+            TopicArn=self.outputs["TrainStatusTopic"],
+            Protocol="sqs",
+            Endpoint=arn,
+            Attributes={"RawMessageDelivery": "false"},
+        )
         return url
 
     def notifications(self, inbox: str) -> list[dict]:
-        sqs, found = self.client("sqs"), []
+        sqs, found = self.client("sqs"), list[dict]()
         while True:
             messages = sqs.receive_message(QueueUrl=inbox, MaxNumberOfMessages=10).get(
-                "Messages", [])
+                "Messages", []
+            )
             if not messages:
                 return found
             for message in messages:

@@ -21,26 +21,38 @@ from sagebuild.cli import app
 pytestmark = pytest.mark.e2e
 STACK = "clitest"
 DOCUMENT = {
-    "run": {"stack": STACK, "version": 3, "execution": "e",
-            "trigger": {"source": "manual", "detail": "from the test"}},
+    "run": {
+        "stack": STACK,
+        "version": 3,
+        "execution": "e",
+        "trigger": {"source": "manual", "detail": "from the test"},
+    },
     "flags": {"train": True},
-    "training": {"name": "job-v3", "status": "Completed",
-                 "metrics": [{"MetricName": "validation:rmse", "Value": 0.25}]},
+    "training": {
+        "name": "job-v3",
+        "status": "Completed",
+        "metrics": [{"MetricName": "validation:rmse", "Value": 0.25}],
+    },
     "deployment": {"name": "ep", "status": "Completed", "endpoint_config": "clitest-v3-abc"},
     "error": {"Error": "", "Cause": ""},
 }
 ASL = {
     "StartAt": "Hold?",
     "States": {
-        "Hold?": {"Type": "Choice",
-                  "Choices": [{"Variable": "$.hold", "IsPresent": True, "Next": "Hold"}],
-                  "Default": "Initialize"},
+        "Hold?": {
+            "Type": "Choice",
+            "Choices": [{"Variable": "$.hold", "IsPresent": True, "Next": "Hold"}],
+            "Default": "Initialize",
+        },
         "Hold": {"Type": "Wait", "Seconds": 600, "Next": "Initialize"},
         "Initialize": {"Type": "Pass", "Result": DOCUMENT, "Next": "Train?"},
-        "Train?": {"Type": "Choice",
-                   "Choices": [{"Variable": "$.flags.train", "BooleanEquals": True,
-                                "Next": "Run Succeeded"}],
-                   "Default": "Run Failed"},
+        "Train?": {
+            "Type": "Choice",
+            "Choices": [
+                {"Variable": "$.flags.train", "BooleanEquals": True, "Next": "Run Succeeded"}
+            ],
+            "Default": "Run Failed",
+        },
         "Run Succeeded": {"Type": "Succeed"},
         "Run Failed": {"Type": "Fail", "Error": "Failed"},
     },
@@ -50,13 +62,22 @@ TEMPLATE = {
     "Resources": {
         "LaunchTopic": {"Type": "AWS::SNS::Topic"},
         "RollbackTopic": {"Type": "AWS::SNS::Topic"},
-        "ParameterStore": {"Type": "AWS::SSM::Parameter", "Properties": {
-            "Name": f"/sagebuild/{STACK}/parameters", "Type": "String",
-            "Value": json.dumps({"framework": "XGBOOST", "trainmaxrun": 2})}},
-        "PipelineStateMachine": {"Type": "AWS::StepFunctions::StateMachine", "Properties": {
-            "StateMachineName": f"{STACK}-pipeline",
-            "RoleArn": "arn:aws:iam::123456789012:role/states",
-            "DefinitionString": json.dumps(ASL)}},
+        "ParameterStore": {
+            "Type": "AWS::SSM::Parameter",
+            "Properties": {
+                "Name": f"/sagebuild/{STACK}/parameters",
+                "Type": "String",
+                "Value": json.dumps({"framework": "XGBOOST", "trainmaxrun": 2}),
+            },
+        },
+        "PipelineStateMachine": {
+            "Type": "AWS::StepFunctions::StateMachine",
+            "Properties": {
+                "StateMachineName": f"{STACK}-pipeline",
+                "RoleArn": "arn:aws:iam::123456789012:role/states",
+                "DefinitionString": json.dumps(ASL),
+            },
+        },
     },
     "Outputs": {
         "LaunchTopic": {"Value": {"Ref": "LaunchTopic"}},
@@ -76,8 +97,10 @@ def local():
     try:
         cfn = stack.client("cloudformation")
         cfn.create_stack(StackName=STACK, TemplateBody=json.dumps(TEMPLATE))
-        outputs = {o["OutputKey"]: o["OutputValue"]
-                   for o in cfn.describe_stacks(StackName=STACK)["Stacks"][0]["Outputs"]}
+        outputs = {
+            o["OutputKey"]: o["OutputValue"]
+            for o in cfn.describe_stacks(StackName=STACK)["Stacks"][0]["Outputs"]
+        }
         stack.outputs = outputs
         yield stack
     finally:
@@ -90,8 +113,9 @@ def cli(local, tmp_path, monkeypatch):
     runner = CliRunner()
 
     def invoke(*args: str):
-        return runner.invoke(app, ["--local", "--endpoint-url", local.endpoint_url,
-                                   "--stack", STACK, *args])
+        return runner.invoke(
+            app, ["--local", "--endpoint-url", local.endpoint_url, "--stack", STACK, *args]
+        )
 
     return invoke
 
@@ -100,9 +124,14 @@ def _subscribe(local, output: str) -> str:
     sqs, sns = local.client("sqs"), local.client("sns")
     url = sqs.create_queue(QueueName=f"{output}-{time.monotonic_ns()}")["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"]
-    sns.subscribe(TopicArn=local.outputs[output], Protocol="sqs", Endpoint=arn,
-                  Attributes={"RawMessageDelivery": "true"})
+        "QueueArn"
+    ]
+    sns.subscribe(
+        TopicArn=local.outputs[output],
+        Protocol="sqs",
+        Endpoint=arn,
+        Attributes={"RawMessageDelivery": "true"},
+    )
     return url
 
 
@@ -113,8 +142,9 @@ def _received(local, url: str) -> dict:
 
 def _run(local, payload: dict | None = None, wait: bool = True) -> str:
     sfn = local.client("stepfunctions")
-    arn = sfn.start_execution(stateMachineArn=local.outputs["StateMachine"],
-                              input=json.dumps(payload or {}))["executionArn"]
+    arn = sfn.start_execution(
+        stateMachineArn=local.outputs["StateMachine"], input=json.dumps(payload or {})
+    )["executionArn"]
     deadline = time.monotonic() + 30
     while wait and sfn.describe_execution(executionArn=arn)["status"] == "RUNNING":
         assert time.monotonic() < deadline, "execution did not finish"
@@ -130,22 +160,34 @@ def test_outputs_lists_the_stack_outputs(cli, local):
 
 def test_a_missing_stack_is_one_line_and_exit_2(local, tmp_path, monkeypatch):
     monkeypatch.setenv("SAGEBUILD_STATE_DIR", str(tmp_path))
-    result = CliRunner().invoke(app, ["--local", "--endpoint-url", local.endpoint_url,
-                                      "--stack", "nope", "outputs"])
+    result = CliRunner().invoke(
+        app, ["--local", "--endpoint-url", local.endpoint_url, "--stack", "nope", "outputs"]
+    )
     assert result.exit_code == 2
     assert result.stderr == (
-        f"error: stack nope not found on the local stack ({local.endpoint_url})\n")
+        f"error: stack nope not found on the local stack ({local.endpoint_url})\n"
+    )
 
 
 def test_start_publishes_the_launch_message(cli, local):
     queue = _subscribe(local, "LaunchTopic")
-    result = cli("start", "--no-train", "--set", "trainmaxrun=2", "--set", "note=hello",
-                 "--reason", "new features")
+    result = cli(
+        "start",
+        "--no-train",
+        "--set",
+        "trainmaxrun=2",
+        "--set",
+        "note=hello",
+        "--reason",
+        "new features",
+    )
     assert result.exit_code == 0, result.output
     assert "message" in result.stdout
     assert _received(local, queue) == {
-        "train": False, "overrides": {"trainmaxrun": 2, "note": "hello"},
-        "reason": "new features"}
+        "train": False,
+        "overrides": {"trainmaxrun": 2, "note": "hello"},
+        "reason": "new features",
+    }
 
 
 def test_rollback_publishes_the_version(cli, local):
@@ -212,8 +254,10 @@ def test_history_status_graph_and_logs_of_a_finished_run(cli, local, tmp_path):
 def test_stop_aborts_the_running_run_and_watch_exits_1(cli, local):
     arn = _run(local, {"hold": True}, wait=False)
     deadline = time.monotonic() + 10
-    while cli("status", "--json").exit_code != 0 or json.loads(
-            cli("status", "--json").stdout)["current_state"] != "Hold":
+    while (
+        cli("status", "--json").exit_code != 0
+        or json.loads(cli("status", "--json").stdout)["current_state"] != "Hold"
+    ):
         assert time.monotonic() < deadline
         time.sleep(0.2)
     result = cli("stop")
@@ -248,8 +292,7 @@ def test_local_up_status_and_down_run_the_server_in_the_background(tmp_path):
         assert started["endpoint_url"].startswith("http://127.0.0.1:")
         status = runner.invoke(app, ["--state-dir", state, "local", "status", "--json"])
         assert json.loads(status.stdout)["running"] is True
-        again = runner.invoke(app, ["--state-dir", state, "local", "up", "--no-template",
-                                    "--json"])
+        again = runner.invoke(app, ["--state-dir", state, "local", "up", "--no-template", "--json"])
         assert json.loads(again.stdout)["started"] is False
         missing = runner.invoke(app, ["--state-dir", state, "outputs"])  # local by default
         assert missing.exit_code == 2

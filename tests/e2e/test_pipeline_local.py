@@ -17,15 +17,18 @@ from conftest import IRIS, ROOT, iris_parameters, zip_directory
 from sagebuild.local.stack import LocalStack
 from sagebuild.session import Stack
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("pipeline")]
+pytestmark = pytest.mark.e2e
 SOURCE_BUCKET = "e2e-build-source"
 ROWS = np.loadtxt(IRIS / "iris.csv", delimiter=",")
 
 
 @pytest.fixture(scope="module")
 def stack():
-    parameters = {"ConfigFramework": "SCIKIT", "BucketTriggerBuild": "True",
-                  "ExternalCodeBucket": f"{SOURCE_BUCKET}/byod.zip"}
+    parameters = {
+        "ConfigFramework": "SCIKIT",
+        "BucketTriggerBuild": "True",
+        "ExternalCodeBucket": f"{SOURCE_BUCKET}/byod.zip",
+    }
     with LocalStack(stack_name="e2e", parameters=parameters) as local:
         stack = Stack(local.outputs, local.client)
         stack.local = local
@@ -41,7 +44,8 @@ def _accuracy(stack: Stack) -> float:
 
 def _serving_config(stack: Stack) -> str:
     return stack.client("sagemaker").describe_endpoint(
-        EndpointName=stack.outputs["SageMakerEndpoint"])["EndpointConfigName"]
+        EndpointName=stack.outputs["SageMakerEndpoint"]
+    )["EndpointConfigName"]
 
 
 def _last_notification(stack: Stack) -> dict:
@@ -65,8 +69,9 @@ def test_data_upload_to_the_data_bucket_starts_a_scikit_run_that_serves(stack):
     assert result["status"] == "SUCCEEDED", path
     assert path[:2] == ["Initialize", "Notify Started"] and path[-1] == "Run Succeeded"
     assert result["output"]["run"]["trigger"]["source"] == "s3"
-    assert {"MetricName": "accuracy", "Value": pytest.approx(0.9667, abs=0.01)} in result[
-        "output"]["training"]["metrics"]
+    assert {"MetricName": "accuracy", "Value": pytest.approx(0.9667, abs=0.01)} in result["output"][
+        "training"
+    ]["metrics"]
     assert _accuracy(stack) > 0.9
     subjects = [n["Subject"] for n in stack.notifications(stack.inbox)]
     assert subjects == ["sagebuild e2e v1: started", "sagebuild e2e v1: succeeded"]
@@ -106,18 +111,28 @@ def test_broken_inference_code_is_rolled_back_and_cleaned_up_while_the_old_versi
     assert "SageMaker rolled the update back" in note["Message"]
     assert "Cleaned up: endpoint config" in note["Message"]
     assert _serving_config(stack) == before
-    configs = [c["EndpointConfigName"] for c in
-               stack.client("sagemaker").list_endpoint_configs()["EndpointConfigs"]]
+    configs = [
+        c["EndpointConfigName"]
+        for c in stack.client("sagemaker").list_endpoint_configs()["EndpointConfigs"]
+    ]
     assert not any("-v3-" in name for name in configs)
     assert _accuracy(stack) > 0.85
 
 
 def test_hpo_runs_training_jobs_and_deploys_the_best(stack):
-    _, path, result = stack.run({
-        "configtrain": "SAGEMAKERHPO", "maxtrainingjobs": 3, "maxparalleltrainingjobs": 1,
-        "hyperparameters": {"max_depth": {"MinValue": 1, "MaxValue": 4, "integer": True}},
-        "tuningobjective": {"Name": "accuracy", "Type": "Maximize",
-                            "Regex": "accuracy=([0-9.]+)"}})
+    _, path, result = stack.run(
+        {
+            "configtrain": "SAGEMAKERHPO",
+            "maxtrainingjobs": 3,
+            "maxparalleltrainingjobs": 1,
+            "hyperparameters": {"max_depth": {"MinValue": 1, "MaxValue": 4, "integer": True}},
+            "tuningobjective": {
+                "Name": "accuracy",
+                "Type": "Maximize",
+                "Regex": "accuracy=([0-9.]+)",
+            },
+        }
+    )
     assert result["status"] == "SUCCEEDED", path
     assert "Start Tuning Job" in path and "Start Training Job" not in path
     training = result["output"]["training"]
@@ -128,24 +143,45 @@ def test_hpo_runs_training_jobs_and_deploys_the_best(stack):
 
 
 def test_amazon_builtin_xgboost_trains_and_serves(stack):
-    _, path, result = stack.run({
-        "framework": "AMAZON", "algorithm": "xgboost", "trainsourcefile": None,
-        "trainentrypoint": None, "configtrain": "SAGEMAKER",
-        "hyperparameters": {"num_round": 20, "objective": "multi:softmax", "num_class": 3,
-                            "max_depth": 3},
-        "metrics": [], "channels": {"train": {"path": "train/iris", "ContentType": "text/csv"}}})
+    _, path, result = stack.run(
+        {
+            "framework": "AMAZON",
+            "algorithm": "xgboost",
+            "trainsourcefile": None,
+            "trainentrypoint": None,
+            "configtrain": "SAGEMAKER",
+            "hyperparameters": {
+                "num_round": 20,
+                "objective": "multi:softmax",
+                "num_class": 3,
+                "max_depth": 3,
+            },
+            "metrics": [],
+            "channels": {"train": {"path": "train/iris", "ContentType": "text/csv"}},
+        }
+    )
     assert result["status"] == "SUCCEEDED", (path, result)
-    assert "sagemaker-xgboost" in stack.client("sagemaker").describe_model(
-        ModelName=result["output"]["model"]["name"])["PrimaryContainer"]["Image"]
+    assert (
+        "sagemaker-xgboost"
+        in stack.client("sagemaker").describe_model(ModelName=result["output"]["model"]["name"])[
+            "PrimaryContainer"
+        ]["Image"]
+    )
     assert _accuracy(stack) > 0.85
     stack.notifications(stack.inbox)
 
 
 def _byod_run(stack: Stack, **overrides) -> tuple[list[str], dict]:
-    stack.client("s3").put_object(Bucket=SOURCE_BUCKET, Key="byod.zip",
-                                  Body=zip_directory(ROOT / "examples" / "byod"))
-    document = {"framework": "BYOD", "channels": {"train": {"path": "train/iris"}},
-                "dockerfile_path_Training": ".", "dockerfile_path_Inference": ".", **overrides}
+    stack.client("s3").put_object(
+        Bucket=SOURCE_BUCKET, Key="byod.zip", Body=zip_directory(ROOT / "examples" / "byod")
+    )
+    document = {
+        "framework": "BYOD",
+        "channels": {"train": {"path": "train/iris"}},
+        "dockerfile_path_Training": ".",
+        "dockerfile_path_Inference": ".",
+        **overrides,
+    }
     _, path, result = stack.run({"overrides": document, "reason": "byod"})
     return path, result
 
@@ -154,11 +190,16 @@ def test_byod_builds_the_images_without_docker_then_trains_and_serves(stack):
     stack.client("s3").create_bucket(Bucket=SOURCE_BUCKET)
     path, result = _byod_run(stack)
     assert result["status"] == "SUCCEEDED", (path, result["output"])
-    for state in ("Start Training Image Build", "Start Inference Image Build",
-                  "Start Training Job", "Deploy Endpoint"):
+    for state in (
+        "Start Training Image Build",
+        "Start Inference Image Build",
+        "Start Training Job",
+        "Deploy Endpoint",
+    ):
         assert state in path
-    image = stack.client("sagemaker").describe_model(
-        ModelName=result["output"]["model"]["name"])["PrimaryContainer"]["Image"]
+    image = stack.client("sagemaker").describe_model(ModelName=result["output"]["model"]["name"])[
+        "PrimaryContainer"
+    ]["Image"]
     assert image.endswith(":inference-v" + str(result["output"]["run"]["version"]))
     assert _accuracy(stack) > 0.85
     stack.notifications(stack.inbox)
@@ -176,8 +217,9 @@ def test_failed_image_build_fails_the_run_before_training(stack):
 
 def test_triggers_during_a_run_are_queued_and_run_after_it(stack):
     known = {e["executionArn"] for e in stack.executions()}
-    stack.publish_launch({"reason": "first", "overrides": iris_parameters(
-        stack.upload_source(IRIS))})
+    stack.publish_launch(
+        {"reason": "first", "overrides": iris_parameters(stack.upload_source(IRIS))}
+    )
     first = stack.wait_for_execution(known)
     stack.publish_launch({"reason": "queued one"})
     stack.publish_launch(json.dumps({"reason": "queued two"}))

@@ -8,13 +8,14 @@ from conftest import IRIS, ROOT, iris_parameters
 from sagebuild.local.stack import LocalStack
 from sagebuild.session import Stack
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("lifecycle")]
+pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
 def local():
-    with LocalStack(stack_name="life", parameters={"ConfigFramework": "SCIKIT"},
-                    delete_on_exit=True) as local:
+    with LocalStack(
+        stack_name="life", parameters={"ConfigFramework": "SCIKIT"}, delete_on_exit=True
+    ) as local:
         stack = Stack(local.outputs, local.client)
         stack.inbox = stack.subscribe_inbox()
         stack.upload_data(IRIS / "iris.csv", "train/iris/iris.csv")
@@ -24,15 +25,20 @@ def local():
 
 def test_invalid_parameter_document_fails_at_initialize_naming_every_bad_key(local):
     stack = local.stack
-    stack.set_parameters({"traininstancecount": "two", "hostinstancetyp": "ml.t2.medium",
-                          "channels": "train"})
+    stack.set_parameters(
+        {"traininstancecount": "two", "hostinstancetyp": "ml.t2.medium", "channels": "train"}
+    )
     _, path, result = stack.run({"reason": "bad params"})
     assert result["status"] == "FAILED"
     assert path == ["Initialize", "Notify Failed", "Run Failed"]
     [note] = stack.notifications(stack.inbox)
     assert note["Subject"] == "sagebuild life run: FAILED"
-    for key in ("traininstancecount", "hostinstancetyp", "did you mean 'hostinstancetype'",
-                "channels"):
+    for key in (
+        "traininstancecount",
+        "hostinstancetyp",
+        "did you mean 'hostinstancetype'",
+        "channels",
+    ):
         assert key in note["Message"]
     sagemaker = stack.client("sagemaker")
     assert sagemaker.list_training_jobs()["TrainingJobSummaries"] == []
@@ -42,8 +48,11 @@ def test_invalid_parameter_document_fails_at_initialize_naming_every_bad_key(loc
 def test_endpoint_that_never_comes_up_is_deleted_with_its_model_and_config(local):
     stack = local.stack
     broken = stack.upload_source(ROOT / "examples" / "broken_inference", "scripts/broken.tar.gz")
-    stack.set_parameters(iris_parameters(stack.upload_source(IRIS), hostsourcefile=broken,
-                                         hostentrypoint="inference.py"))
+    stack.set_parameters(
+        iris_parameters(
+            stack.upload_source(IRIS), hostsourcefile=broken, hostentrypoint="inference.py"
+        )
+    )
     _, path, result = stack.run({"reason": "broken endpoint"})
     assert result["status"] == "FAILED"
     assert "Endpoint Failed" in path and "Clean Up Deploy" in path

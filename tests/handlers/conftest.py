@@ -16,8 +16,10 @@ STACK = "demo"
 @pytest.fixture(autouse=True)
 def aws_env(monkeypatch):
     for key, value in {
-        "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_REGION": REGION,
     }.items():
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
@@ -37,8 +39,11 @@ def stack(monkeypatch):
         for bucket in ("data", "artifacts", "checkpoints", "code"):
             s3.create_bucket(Bucket=f"{STACK}-{bucket}")
         ssm = boto3.client("ssm", region_name=REGION)
-        ssm.put_parameter(Name="/demo/params", Type="String", Value=json.dumps(
-            {"trainsourcefile": f"s3://{STACK}-code/scripts/source.tar.gz"}))
+        ssm.put_parameter(
+            Name="/demo/params",
+            Type="String",
+            Value=json.dumps({"trainsourcefile": f"s3://{STACK}-code/scripts/source.tar.gz"}),
+        )
         ssm.put_parameter(Name="/demo/version", Type="String", Value=json.dumps({"version": 0}))
         s3.put_object(Bucket=f"{STACK}-code", Key="scripts/source.tar.gz", Body=b"tar")
         sns = boto3.client("sns", region_name=REGION)
@@ -47,24 +52,36 @@ def stack(monkeypatch):
         sqs = boto3.client("sqs", region_name=REGION)
         inbox = sqs.create_queue(QueueName="inbox")["QueueUrl"]
         inbox_arn = sqs.get_queue_attributes(QueueUrl=inbox, AttributeNames=["QueueArn"])[
-            "Attributes"]["QueueArn"]
+            "Attributes"
+        ]["QueueArn"]
         sns.subscribe(TopicArn=status_topic, Protocol="sqs", Endpoint=inbox_arn)
         pending = sqs.create_queue(QueueName="pending")["QueueUrl"]
         iam = boto3.client("iam", region_name=REGION)
         role = iam.create_role(RoleName="sm", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
         env = {
-            "STACK_NAME": STACK, "PARAMETER_NAME": "/demo/params",
-            "VERSION_PARAMETER_NAME": "/demo/version", "STATUS_TOPIC_ARN": status_topic,
-            "LAUNCH_TOPIC_ARN": launch_topic, "DATA_BUCKET": f"{STACK}-data",
-            "ARTIFACT_BUCKET": f"{STACK}-artifacts", "CHECKPOINT_BUCKET": f"{STACK}-checkpoints",
+            "STACK_NAME": STACK,
+            "PARAMETER_NAME": "/demo/params",
+            "VERSION_PARAMETER_NAME": "/demo/version",
+            "STATUS_TOPIC_ARN": status_topic,
+            "LAUNCH_TOPIC_ARN": launch_topic,
+            "DATA_BUCKET": f"{STACK}-data",
+            "ARTIFACT_BUCKET": f"{STACK}-artifacts",
+            "CHECKPOINT_BUCKET": f"{STACK}-checkpoints",
             "CODE_BUCKET": f"{STACK}-code",
             "IMAGE_REPOSITORY_URI": f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/demo",
-            "IMAGE_BUILD_PROJECT": "demo-image-build", "TRAINING_ROLE_ARN": role,
-            "MODEL_ROLE_ARN": role, "CONFIG_FRAMEWORK": "SCIKIT", "ENDPOINT_NAME": "",
-            "TRAINING_CONFIG_LAMBDA": "EMPTY", "MODEL_CONFIG_LAMBDA": "EMPTY",
-            "ENDPOINT_CONFIG_LAMBDA": "EMPTY", "ETL_STATE_MACHINE": "EMPTY",
-            "POSTPROCESS_STATE_MACHINE": "EMPTY", "POLL_FLOOR_SECONDS": "30",
-            "PENDING_QUEUE_URL": pending, "STATE_MACHINE_ARN": "",
+            "IMAGE_BUILD_PROJECT": "demo-image-build",
+            "TRAINING_ROLE_ARN": role,
+            "MODEL_ROLE_ARN": role,
+            "CONFIG_FRAMEWORK": "SCIKIT",
+            "ENDPOINT_NAME": "",
+            "TRAINING_CONFIG_LAMBDA": "EMPTY",
+            "MODEL_CONFIG_LAMBDA": "EMPTY",
+            "ENDPOINT_CONFIG_LAMBDA": "EMPTY",
+            "ETL_STATE_MACHINE": "EMPTY",
+            "POSTPROCESS_STATE_MACHINE": "EMPTY",
+            "POLL_FLOOR_SECONDS": "30",
+            "PENDING_QUEUE_URL": pending,
+            "STATE_MACHINE_ARN": "",
         }
         for key, value in env.items():
             monkeypatch.setenv(key, value)

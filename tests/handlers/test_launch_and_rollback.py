@@ -7,11 +7,11 @@ import json
 import boto3
 import pytest
 from conftest import notifications
-
 from handlers import launch, rollback
 
-DEFINITION = json.dumps({"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 3600,
-                                                          "End": True}}})
+DEFINITION = json.dumps(
+    {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 3600, "End": True}}}
+)
 
 
 @pytest.fixture
@@ -21,15 +21,17 @@ def machine(stack, monkeypatch):
     sfn = boto3.client("stepfunctions")
     role = "arn:aws:iam::123456789012:role/sfn"
     arn = sfn.create_state_machine(name="pipeline", definition=DEFINITION, roleArn=role)[
-        "stateMachineArn"]
+        "stateMachineArn"
+    ]
     monkeypatch.setenv("STATE_MACHINE_ARN", arn)
     get_settings.cache_clear()
     return arn
 
 
 def _sns(*messages: str) -> dict:
-    return {"Records": [{"Sns": {"Message": m, "MessageId": f"m{i}"}}
-                        for i, m in enumerate(messages)]}
+    return {
+        "Records": [{"Sns": {"Message": m, "MessageId": f"m{i}"}} for i, m in enumerate(messages)]
+    }
 
 
 def _executions(arn: str) -> list[dict]:
@@ -41,9 +43,12 @@ def test_launch_starts_a_run_with_the_overrides_as_input(machine, ctx):
     [execution] = _executions(machine)
     assert result["outcomes"] == [f"started {execution['executionArn']}"]
     described = boto3.client("stepfunctions").describe_execution(
-        executionArn=execution["executionArn"])
-    assert json.loads(described["input"]) == {"trigger": {"source": "sns", "detail": "cli"},
-                                              "overrides": {"train": False}}
+        executionArn=execution["executionArn"]
+    )
+    assert json.loads(described["input"]) == {
+        "trigger": {"source": "sns", "detail": "cli"},
+        "overrides": {"train": False},
+    }
 
 
 def test_launch_never_crashes_on_a_message_that_is_not_json(machine, ctx):
@@ -54,16 +59,19 @@ def test_launch_never_crashes_on_a_message_that_is_not_json(machine, ctx):
 def test_triggers_during_a_run_are_queued_then_coalesced_into_one_run(machine, ctx):
     launch.handler(_sns("{}"), ctx)
     [first] = _executions(machine)
-    queued = launch.handler(_sns(json.dumps({"traininstancecount": 2}),
-                                 json.dumps({"reason": "second"})), ctx)
+    queued = launch.handler(
+        _sns(json.dumps({"traininstancecount": 2}), json.dumps({"reason": "second"})), ctx
+    )
     assert len(queued["outcomes"]) == 2 and all(o.startswith("queued") for o in queued["outcomes"])
     assert len(_executions(machine)) == 1
-    drained = launch.handler(_sns(json.dumps({"sagebuild": "drain",
-                                              "finished_execution": first["executionArn"]})), ctx)
+    drained = launch.handler(
+        _sns(json.dumps({"sagebuild": "drain", "finished_execution": first["executionArn"]})), ctx
+    )
     assert drained["outcomes"][0].startswith("started")
     newest = [e for e in _executions(machine) if e["executionArn"] != first["executionArn"]]
     described = boto3.client("stepfunctions").describe_execution(
-        executionArn=newest[0]["executionArn"])
+        executionArn=newest[0]["executionArn"]
+    )
     run_input = json.loads(described["input"])
     assert run_input["trigger"]["source"] == "queued"
     assert run_input["overrides"] == {"traininstancecount": 2}
@@ -72,15 +80,26 @@ def test_triggers_during_a_run_are_queued_then_coalesced_into_one_run(machine, c
 
 
 def _config(sm, name: str, model: str) -> None:
-    sm.create_endpoint_config(EndpointConfigName=name, ProductionVariants=[{
-        "VariantName": "v", "ModelName": model, "InitialInstanceCount": 1,
-        "InstanceType": "ml.t2.medium"}])
+    sm.create_endpoint_config(
+        EndpointConfigName=name,
+        ProductionVariants=[
+            {
+                "VariantName": "v",
+                "ModelName": model,
+                "InitialInstanceCount": 1,
+                "InstanceType": "ml.t2.medium",
+            }
+        ],
+    )
 
 
 def test_rollback_to_a_missing_version_is_refused_with_a_notification(stack, ctx):
     sm = boto3.client("sagemaker")
-    sm.create_model(ModelName="m", ExecutionRoleArn="arn:aws:iam::123456789012:role/sm",
-                    PrimaryContainer={"Image": "i"})
+    sm.create_model(
+        ModelName="m",
+        ExecutionRoleArn="arn:aws:iam::123456789012:role/sm",
+        PrimaryContainer={"Image": "i"},
+    )
     _config(sm, "demo-v1-aaaaaa", "m")
     _config(sm, "demo-v2-bbbbbb", "m")
     sm.create_endpoint(EndpointName="demo", EndpointConfigName="demo-v2-bbbbbb")
@@ -100,7 +119,10 @@ def test_a_trigger_after_a_stopped_run_also_starts_what_that_run_left_queued(mac
     result = launch.handler(_sns(json.dumps({"reason": "after stop"})), ctx)
     assert result["outcomes"][0].startswith("started")
     newest = [e for e in _executions(machine) if e["status"] == "RUNNING"]
-    run_input = json.loads(boto3.client("stepfunctions").describe_execution(
-        executionArn=newest[0]["executionArn"])["input"])
+    run_input = json.loads(
+        boto3.client("stepfunctions").describe_execution(executionArn=newest[0]["executionArn"])[
+            "input"
+        ]
+    )
     assert run_input["overrides"] == {"hostinstancecount": 2}
     assert "2 triggers" in run_input["trigger"]["detail"]

@@ -9,8 +9,6 @@ import pytest
 from botocore.stub import Stubber
 from conftest import ACCOUNT, REGION, notifications
 from domain.errors import InvalidParameters, SilentRollback
-from moto.sagemaker.models import sagemaker_backends
-
 from handlers import (
     clean_up_deploy,
     create_endpoint_config,
@@ -27,23 +25,38 @@ from handlers import (
     start_tuning_job,
     verify_endpoint,
 )
+from moto.sagemaker.models import sagemaker_backends
 
 
 def _init(ctx, overrides=None) -> dict:
-    event = {"input": {"trigger": {"source": "sns", "detail": "test"},
-                       "overrides": overrides or {}},
-             "execution": "exec-1", "execution_arn": "arn:exec-1"}
+    event = {
+        "input": {"trigger": {"source": "sns", "detail": "test"}, "overrides": overrides or {}},
+        "execution": "exec-1",
+        "execution_arn": "arn:exec-1",
+    }
     return initialize.handler(event, ctx)
 
 
 def test_initialize_builds_the_state_document_with_every_choice_path_set(stack, ctx):
     state = _init(ctx)
     assert state["run"]["version"] == 1 and state["run"]["framework"] == "SCIKIT"
-    assert state["flags"] == {"etl": False, "train": True, "tune": False,
-                              "build_training_image": False, "build_inference_image": False,
-                              "deploy": True, "postprocess": False}
-    for key in ("etl", "training", "deployment", "postprocess", "training_image_build",
-                "inference_image_build"):
+    assert state["flags"] == {
+        "etl": False,
+        "train": True,
+        "tune": False,
+        "build_training_image": False,
+        "build_inference_image": False,
+        "deploy": True,
+        "postprocess": False,
+    }
+    for key in (
+        "etl",
+        "training",
+        "deployment",
+        "postprocess",
+        "training_image_build",
+        "inference_image_build",
+    ):
         assert state[key]["status"] == "NotStarted"
     assert state["context"]["names"]["model"].startswith("demo-v1-")
     assert state["context"]["training_source_uri"] == "s3://demo-code/versions/training/v1.tar.gz"
@@ -85,11 +98,18 @@ def test_poll_training_maps_stopped_to_stopped_with_the_reason(stack, ctx):
 
 
 def test_tuning_picks_the_best_jobs_artifact(stack, ctx):
-    state = _init(ctx, {"configtrain": "SAGEMAKERHPO",
-                        "hyperparameters": {"max_depth": {"MinValue": 1, "MaxValue": 5,
-                                                          "integer": True}},
-                        "tuningobjective": {"Name": "accuracy", "Type": "Maximize",
-                                            "Regex": "accuracy=([0-9.]+)"}})
+    state = _init(
+        ctx,
+        {
+            "configtrain": "SAGEMAKERHPO",
+            "hyperparameters": {"max_depth": {"MinValue": 1, "MaxValue": 5, "integer": True}},
+            "tuningobjective": {
+                "Name": "accuracy",
+                "Type": "Maximize",
+                "Regex": "accuracy=([0-9.]+)",
+            },
+        },
+    )
     assert state["flags"]["tune"] is True
     state["training"] = start_tuning_job.handler(state, ctx)
     polled = poll_tuning_job.handler(state, ctx)
@@ -109,16 +129,19 @@ def _deployable(stack, ctx) -> dict:
 def test_model_endpoint_config_and_endpoint_are_created_and_verified(stack, ctx):
     state = _deployable(stack, ctx)
     sm = boto3.client("sagemaker")
-    assert sm.describe_model(ModelName=state["model"]["name"])["PrimaryContainer"][
-        "ModelDataUrl"] == state["training"]["artifact"]
+    assert (
+        sm.describe_model(ModelName=state["model"]["name"])["PrimaryContainer"]["ModelDataUrl"]
+        == state["training"]["artifact"]
+    )
     state["deployment"] = deploy_endpoint.handler(state, ctx)
     assert state["deployment"]["action"] == "create"
     state["deployment"] = poll_endpoint.handler(state, ctx)
     assert state["deployment"]["status"] == "Completed"
     assert verify_endpoint.handler(state, ctx) == {"verified": True}
     assert record_version.handler(state, ctx) == {"version": 1}
-    stored = json.loads(boto3.client("ssm").get_parameter(Name="/demo/version")["Parameter"][
-        "Value"])
+    stored = json.loads(
+        boto3.client("ssm").get_parameter(Name="/demo/version")["Parameter"]["Value"]
+    )
     assert stored["model_data_url"] == state["training"]["artifact"]
     assert stored["endpoint_config"] == state["deployment"]["endpoint_config"]
 
@@ -126,25 +149,37 @@ def test_model_endpoint_config_and_endpoint_are_created_and_verified(stack, ctx)
 def test_existing_endpoint_is_updated_not_recreated(stack, ctx):
     state = _deployable(stack, ctx)
     sm = boto3.client("sagemaker")
-    sm.create_endpoint(EndpointName="demo", EndpointConfigName=state["deployment"][
-        "endpoint_config"])
+    sm.create_endpoint(
+        EndpointName="demo", EndpointConfigName=state["deployment"]["endpoint_config"]
+    )
     from domain.clients import client
+
     with Stubber(client("sagemaker")) as stub:
-        stub.add_response("describe_endpoint", {
-            "EndpointName": "demo", "EndpointArn": "arn:aws:sagemaker:us-east-1:1:endpoint/demo",
-            "EndpointConfigName": "old", "EndpointStatus": "InService",
-            "CreationTime": "2026-01-01", "LastModifiedTime": "2026-01-01"})
-        stub.add_response("update_endpoint", {"EndpointArn": "arn:aws:sagemaker:::endpoint/demo"},
-                          {"EndpointName": "demo",
-                           "EndpointConfigName": state["deployment"]["endpoint_config"]})
+        stub.add_response(
+            "describe_endpoint",
+            {
+                "EndpointName": "demo",
+                "EndpointArn": "arn:aws:sagemaker:us-east-1:1:endpoint/demo",
+                "EndpointConfigName": "old",
+                "EndpointStatus": "InService",
+                "CreationTime": "2026-01-01",
+                "LastModifiedTime": "2026-01-01",
+            },
+        )
+        stub.add_response(
+            "update_endpoint",
+            {"EndpointArn": "arn:aws:sagemaker:::endpoint/demo"},
+            {"EndpointName": "demo", "EndpointConfigName": state["deployment"]["endpoint_config"]},
+        )
         deployed = deploy_endpoint.handler(state, ctx)
     assert deployed["action"] == "update" and deployed["status"] == "InProgress"
 
 
 def test_verify_catches_the_silent_rollback(stack, ctx):
     state = _deployable(stack, ctx)
-    state["deployment"].update(status="Completed", current_config="demo-v0-old",
-                               reason="health check failed")
+    state["deployment"].update(
+        status="Completed", current_config="demo-v0-old", reason="health check failed"
+    )
     with pytest.raises(SilentRollback, match="runs demo-v0-old instead of .*health check failed"):
         verify_endpoint.handler(state, ctx)
 
@@ -152,36 +187,59 @@ def test_verify_catches_the_silent_rollback(stack, ctx):
 def test_clean_up_deletes_new_model_and_config_but_not_a_serving_endpoint(stack, ctx):
     state = _deployable(stack, ctx)
     sm = boto3.client("sagemaker")
-    sm.create_endpoint_config(EndpointConfigName="demo-v0-old", ProductionVariants=[{
-        "VariantName": "v0", "ModelName": state["model"]["name"], "InitialInstanceCount": 1,
-        "InstanceType": "ml.t2.medium"}])
+    sm.create_endpoint_config(
+        EndpointConfigName="demo-v0-old",
+        ProductionVariants=[
+            {
+                "VariantName": "v0",
+                "ModelName": state["model"]["name"],
+                "InitialInstanceCount": 1,
+                "InstanceType": "ml.t2.medium",
+            }
+        ],
+    )
     sm.create_endpoint(EndpointName="demo", EndpointConfigName="demo-v0-old")
     result = clean_up_deploy.handler(state, ctx)
     assert result["endpoint_status"] == "InService"
-    assert sorted(result["deleted"]) == sorted([
-        f"endpoint config {state['deployment']['endpoint_config']}",
-        f"model {state['model']['name']}"])
+    assert sorted(result["deleted"]) == sorted(
+        [
+            f"endpoint config {state['deployment']['endpoint_config']}",
+            f"model {state['model']['name']}",
+        ]
+    )
     assert sm.describe_endpoint(EndpointName="demo")["EndpointConfigName"] == "demo-v0-old"
     assert clean_up_deploy.handler(state, ctx)["deleted"] == []  # idempotent
 
 
 def test_find_model_artifact_uses_the_last_version_and_fails_clearly_without_one(stack, ctx):
     from domain.errors import ModelArtifactNotFound
+
     state = _init(ctx, {"train": False})
     with pytest.raises(ModelArtifactNotFound, match="set the ModelArtifacts parameter"):
         find_model_artifact.handler(state, ctx)
-    boto3.client("ssm").put_parameter(Name="/demo/version", Type="String", Overwrite=True,
-                                      Value=json.dumps({"version": 3,
-                                                        "model_data_url": "s3://a/m.tar.gz"}))
+    boto3.client("ssm").put_parameter(
+        Name="/demo/version",
+        Type="String",
+        Overwrite=True,
+        Value=json.dumps({"version": 3, "model_data_url": "s3://a/m.tar.gz"}),
+    )
     found = find_model_artifact.handler(state, ctx)
     assert found["artifact"] == "s3://a/m.tar.gz" and found["status"] == "Completed"
 
 
 def test_notify_failed_publishes_reason_and_asks_launch_to_drain(stack, ctx):
-    state = {"trigger": {"source": "sns", "detail": "x"},
-             "error": {"Error": "InvalidParameters", "Cause": json.dumps(
-                 {"errorMessage": "Invalid parameters: unknown key 'foo'",
-                  "errorType": "InvalidParameters"})}}
+    state = {
+        "trigger": {"source": "sns", "detail": "x"},
+        "error": {
+            "Error": "InvalidParameters",
+            "Cause": json.dumps(
+                {
+                    "errorMessage": "Invalid parameters: unknown key 'foo'",
+                    "errorType": "InvalidParameters",
+                }
+            ),
+        },
+    }
     notify.handler({"kind": "failed", "state": state}, ctx)
     [message] = notifications(stack["inbox"])
     assert message["Subject"] == "sagebuild demo run: FAILED"

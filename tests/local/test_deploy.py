@@ -51,8 +51,11 @@ def test_transform_uploads_code_and_returns_plain_cloudformation(aws):
 def test_deploy_rejects_a_parameter_the_template_does_not_declare(aws):
     with pytest.raises(deploy.DeployError, match="NoSuchParameter"):
         deploy.deploy_stack(
-            "bad-params", FIXTURES / "template.yaml", {"NoSuchParameter": "1"},
-            cfn=aws.client("cloudformation"), s3=aws.client("s3"),
+            "bad-params",
+            FIXTURES / "template.yaml",
+            {"NoSuchParameter": "1"},
+            cfn=aws.client("cloudformation"),
+            s3=aws.client("s3"),
         )
 
 
@@ -67,16 +70,20 @@ def test_deploy_update_delete_round_trip(aws):
 
     assert outputs["RecorderEcho"] == "v1"
     assert updated["RecorderEcho"] == "v9"
-    assert cfn.list_stacks(StackStatusFilter=["CREATE_COMPLETE", "UPDATE_COMPLETE"])[
-        "StackSummaries"
-    ] == []
+    assert (
+        cfn.list_stacks(StackStatusFilter=["CREATE_COMPLETE", "UPDATE_COMPLETE"])["StackSummaries"]
+        == []
+    )
 
 
 def test_unsupported_template_fails_naming_the_resource(aws):
     with pytest.raises(deploy.DeployError) as raised:
         deploy.deploy_stack(
-            "unsupported", FIXTURES / "unsupported.yaml", {},
-            cfn=aws.client("cloudformation"), s3=aws.client("s3"),
+            "unsupported",
+            FIXTURES / "unsupported.yaml",
+            {},
+            cfn=aws.client("cloudformation"),
+            s3=aws.client("s3"),
         )
 
     assert raised.value.failures[0][:2] == ("Streaming", "AWS::KinesisAnalyticsV2::Application")

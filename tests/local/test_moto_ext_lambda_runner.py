@@ -28,11 +28,18 @@ def aws():
     with LocalStack(None, local_services=False) as stack:
         stack.client("iam").create_role(
             RoleName="lambda",
-            AssumeRolePolicyDocument=json.dumps({
-                "Version": "2012-10-17",
-                "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
-                               "Principal": {"Service": "lambda.amazonaws.com"}}],
-            }),
+            AssumeRolePolicyDocument=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Action": "sts:AssumeRole",
+                            "Principal": {"Service": "lambda.amazonaws.com"},
+                        }
+                    ],
+                }
+            ),
         )
         yield stack
 
@@ -121,10 +128,14 @@ def test_functions_sharing_one_zip_get_their_own_module_instances(aws, tmp_path)
 
 
 def test_two_zips_with_the_same_module_name_do_not_share_code(aws, tmp_path):
-    _function(aws, "runner-sam", _zip(FIXTURES / "sam_app" / "functions", tmp_path),
-              "app.env_echo", {"COLOR": "x"})
-    _function(aws, "runner-other", _zip(FIXTURES / "other_app", tmp_path),
-              "app.env_echo", {})
+    _function(
+        aws,
+        "runner-sam",
+        _zip(FIXTURES / "sam_app" / "functions", tmp_path),
+        "app.env_echo",
+        {"COLOR": "x"},
+    )
+    _function(aws, "runner-other", _zip(FIXTURES / "other_app", tmp_path), "app.env_echo", {})
 
     sam, _ = _invoke(aws, "runner-sam")
     other, _ = _invoke(aws, "runner-other")

@@ -16,8 +16,9 @@ FIXTURES = Path(__file__).parent / "fixtures" / "sam_app"
 
 @pytest.fixture(scope="module")
 def stack():
-    with LocalStack(FIXTURES / "template.yaml", stack_name="skip", local_services=False,
-                    fast_waits=True) as deployed:
+    with LocalStack(
+        FIXTURES / "template.yaml", stack_name="skip", local_services=False, fast_waits=True
+    ) as deployed:
         yield deployed
 
 

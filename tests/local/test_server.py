@@ -20,12 +20,28 @@ SRC = Path(__file__).resolve().parents[2] / "src"
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     state = tmp_path_factory.mktemp("server-state")
-    env = {**os.environ, "PYTHONPATH": str(SRC), "AWS_ACCESS_KEY_ID": "testing",
-           "AWS_SECRET_ACCESS_KEY": "testing"}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(SRC),
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+    }
     process = subprocess.Popen(
-        [sys.executable, "-m", "sagebuild.local.server", "--port", "0", "--state-dir",
-         str(state), "--template", str(APP), "--stack-name", "srv", "--no-local-services",
-         "--fast-waits"],
+        [
+            sys.executable,
+            "-m",
+            "sagebuild.local.server",
+            "--port",
+            "0",
+            "--state-dir",
+            str(state),
+            "--template",
+            str(APP),
+            "--stack-name",
+            "srv",
+            "--no-local-services",
+            "--fast-waits",
+        ],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -53,8 +69,11 @@ def server(tmp_path_factory):
 def _client(state: Path, service: str):
     port = int((state / "server.port").read_text())
     return boto3.client(
-        service, region_name="us-east-1", endpoint_url=f"http://127.0.0.1:{port}",
-        aws_access_key_id="testing", aws_secret_access_key="testing",
+        service,
+        region_name="us-east-1",
+        endpoint_url=f"http://127.0.0.1:{port}",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
     )
 
 

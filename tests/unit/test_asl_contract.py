@@ -48,7 +48,9 @@ def test_every_non_terminal_state_has_a_way_on():
 def test_every_task_retries_transient_errors_and_catches_everything(name):
     state = STATES[name]
     assert any("Lambda.ServiceException" in r["ErrorEquals"] for r in state["Retry"])
-    assert not any("States.ALL" in r["ErrorEquals"] for r in state["Retry"]), "domain errors retried"
+    assert not any("States.ALL" in r["ErrorEquals"] for r in state["Retry"]), (
+        "domain errors retried"
+    )
     assert state["Catch"][0]["ErrorEquals"] == ["States.ALL"]
 
 
@@ -69,9 +71,18 @@ def test_wait_states_take_their_seconds_from_the_state():
 
 
 def test_choice_states_are_questions_and_read_paths_initialize_sets():
-    settable = {f"$.flags.{f}" for f in (
-        "etl", "train", "tune", "build_training_image", "build_inference_image", "deploy",
-        "postprocess")} | {f"$.{k}.status" for k in LOOP_KEYS}
+    settable = {
+        f"$.flags.{f}"
+        for f in (
+            "etl",
+            "train",
+            "tune",
+            "build_training_image",
+            "build_inference_image",
+            "deploy",
+            "postprocess",
+        )
+    } | {f"$.{k}.status" for k in LOOP_KEYS}
     for name, state in STATES.items():
         if state["Type"] == "Choice":
             assert name.endswith("?"), name

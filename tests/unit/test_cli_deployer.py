@@ -64,11 +64,15 @@ def test_packaging_twice_gives_the_same_keys(tmp_path):
 
 def test_quick_create_url_encodes_the_template_url_and_stack():
     url = deployer.quick_create_url(
-        "eu-west-1", "https://b.s3.eu-west-1.amazonaws.com/p/template.json", "my stack")
+        "eu-west-1", "https://b.s3.eu-west-1.amazonaws.com/p/template.json", "my stack"
+    )
     assert url.startswith(
-        "https://console.aws.amazon.com/cloudformation/home?region=eu-west-1#/stacks/quickcreate?")
+        "https://console.aws.amazon.com/cloudformation/home?region=eu-west-1#/stacks/quickcreate?"
+    )
     query = parse_qs(urlsplit(url).fragment.split("?", 1)[1])
-    assert unquote(query["templateURL"][0]) == "https://b.s3.eu-west-1.amazonaws.com/p/template.json"
+    assert (
+        unquote(query["templateURL"][0]) == "https://b.s3.eu-west-1.amazonaws.com/p/template.json"
+    )
     assert query["stackName"] == ["my stack"]
 
 
@@ -81,9 +85,14 @@ def test_publish_uploads_the_template_next_to_the_code(tmp_path):
             assert name == "s3"
             return s3
 
-    template_url, launch = deployer.publish(Session(), region="us-east-1", bucket="b",
-                                            prefix="rel/1", stack="demo",
-                                            template_path=template_path)
+    template_url, launch = deployer.publish(
+        Session(),
+        region="us-east-1",
+        bucket="b",
+        prefix="rel/1",
+        stack="demo",
+        template_path=template_path,
+    )
     assert template_url == "https://b.s3.amazonaws.com/rel/1/template.json"
     assert b"s3://b/rel/1/code/" in s3.files["b/rel/1/template.json"]
     assert "stackName=demo" in launch

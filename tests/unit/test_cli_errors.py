@@ -15,8 +15,14 @@ CLOSED = "http://127.0.0.1:9"  # nothing listens there: no request can leave the
 
 @pytest.fixture(autouse=True)
 def no_aws_configuration(monkeypatch, tmp_path):
-    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
-                "AWS_DEFAULT_PROFILE", "SAGEBUILD_STACK"):
+    for key in (
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_PROFILE",
+        "AWS_DEFAULT_PROFILE",
+        "SAGEBUILD_STACK",
+    ):
         monkeypatch.delenv(key, raising=False)
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
@@ -34,16 +40,18 @@ def _assert_one_line(result, text: str) -> None:
 
 
 def test_missing_credentials_is_one_line():
-    result = runner.invoke(app, ["--aws", "--region", "us-east-1", "--endpoint-url", CLOSED,
-                                 "outputs"])
+    result = runner.invoke(
+        app, ["--aws", "--region", "us-east-1", "--endpoint-url", CLOSED, "outputs"]
+    )
     _assert_one_line(result, "AWS credentials not found")
 
 
 def test_unreachable_endpoint_is_one_line(monkeypatch):
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    result = runner.invoke(app, ["--aws", "--region", "us-east-1", "--endpoint-url", CLOSED,
-                                 "history"])
+    result = runner.invoke(
+        app, ["--aws", "--region", "us-east-1", "--endpoint-url", CLOSED, "history"]
+    )
     _assert_one_line(result, "cannot reach")
 
 
@@ -60,8 +68,9 @@ def test_missing_region_is_one_line(monkeypatch):
 
 
 def test_bad_set_item_is_one_line():
-    result = runner.invoke(app, ["--aws", "--region", "us-east-1", "--endpoint-url", CLOSED,
-                                 "start", "--set", "oops"])
+    result = runner.invoke(
+        app, ["--aws", "--region", "us-east-1", "--endpoint-url", CLOSED, "start", "--set", "oops"]
+    )
     _assert_one_line(result, "expected KEY=VALUE")
 
 
@@ -76,7 +85,8 @@ def test_client_errors_name_the_operation_and_code():
         "DescribeStacks",
     )
     assert one_line(error) == (
-        "DescribeStacks failed: ValidationError: Stack with id x does not exist")
+        "DescribeStacks failed: ValidationError: Stack with id x does not exist"
+    )
     assert one_line(NoCredentialsError()).startswith("AWS credentials not found")
     assert one_line(UserError("plain")) == "plain"
 

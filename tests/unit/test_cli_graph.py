@@ -11,19 +11,35 @@ from sagebuild.cli_support import graph, runs
 SMALL = {
     "StartAt": "Initialize",
     "States": {
-        "Initialize": {"Type": "Task", "Resource": "arn:fn", "Next": "Train?",
-                       "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Notify Failed"}]},
-        "Train?": {"Type": "Choice",
-                   "Choices": [{"Variable": "$.flags.train", "BooleanEquals": True,
-                                "Next": "Wait For Training"}],
-                   "Default": "Notify Failed"},
-        "Wait For Training": {"Type": "Wait", "SecondsPath": "$.training.wait_seconds",
-                              "Next": "Training Done?"},
-        "Training Done?": {"Type": "Choice",
-                           "Choices": [{"Variable": "$.training.status",
-                                        "StringEquals": "InProgress",
-                                        "Next": "Wait For Training"}],
-                           "Default": "end"},
+        "Initialize": {
+            "Type": "Task",
+            "Resource": "arn:fn",
+            "Next": "Train?",
+            "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Notify Failed"}],
+        },
+        "Train?": {
+            "Type": "Choice",
+            "Choices": [
+                {"Variable": "$.flags.train", "BooleanEquals": True, "Next": "Wait For Training"}
+            ],
+            "Default": "Notify Failed",
+        },
+        "Wait For Training": {
+            "Type": "Wait",
+            "SecondsPath": "$.training.wait_seconds",
+            "Next": "Training Done?",
+        },
+        "Training Done?": {
+            "Type": "Choice",
+            "Choices": [
+                {
+                    "Variable": "$.training.status",
+                    "StringEquals": "InProgress",
+                    "Next": "Wait For Training",
+                }
+            ],
+            "Default": "end",
+        },
         "end": {"Type": "Succeed"},
         "Notify Failed": {"Type": "Task", "Resource": "arn:fn", "Next": "Run Failed"},
         "Run Failed": {"Type": "Fail"},
@@ -32,13 +48,15 @@ SMALL = {
 
 
 def _event(kind: str, **details: object) -> dict:
-    key = {"TaskStateEntered": "stateEnteredEventDetails",
-           "ChoiceStateEntered": "stateEnteredEventDetails",
-           "FailStateEntered": "stateEnteredEventDetails",
-           "TaskStateExited": "stateExitedEventDetails",
-           "ChoiceStateExited": "stateExitedEventDetails",
-           "TaskFailed": "taskFailedEventDetails",
-           "ExecutionFailed": "executionFailedEventDetails"}[kind]
+    key = {
+        "TaskStateEntered": "stateEnteredEventDetails",
+        "ChoiceStateEntered": "stateEnteredEventDetails",
+        "FailStateEntered": "stateEnteredEventDetails",
+        "TaskStateExited": "stateExitedEventDetails",
+        "ChoiceStateExited": "stateExitedEventDetails",
+        "TaskFailed": "taskFailedEventDetails",
+        "ExecutionFailed": "executionFailedEventDetails",
+    }[kind]
     return {"type": kind, key: details}
 
 
@@ -118,8 +136,9 @@ def test_the_pipeline_asl_renders_both_ways():
     asl = json.loads(
         (Path(__file__).resolve().parents[2] / "statemachine/pipeline.asl.json").read_text()
     )
-    assert graph.to_mermaid(asl).count("{\"") == sum(
-        1 for s in asl["States"].values() if s["Type"] == "Choice")
+    assert graph.to_mermaid(asl).count('{"') == sum(
+        1 for s in asl["States"].values() if s["Type"] == "Choice"
+    )
     assert graph.to_html(asl).count('class="state ') == len(asl["States"])
 
 
@@ -134,5 +153,7 @@ def test_path_of_a_failed_run_marks_the_failing_task_and_the_fail_state():
 def test_state_document_is_the_latest_json_with_a_run_key():
     assert runs.state_document(FAILED_RUN) == {"run": {"version": 2}}
     assert runs.active_job({"training": {"status": "InProgress", "name": "j"}}) == (
-        "training", {"status": "InProgress", "name": "j"})
+        "training",
+        {"status": "InProgress", "name": "j"},
+    )
     assert runs.active_job({"training": {"status": "Completed"}}) is None

@@ -32,8 +32,11 @@ def test_set_values_are_json_when_they_parse_else_strings(text, value):
 
 
 def test_assignments_split_on_the_first_equals_sign():
-    assert parse_assignments(["trainmaxrun=2", "hyperparameters={\"eta\": 0.1}", "x=a=b"]) == {
-        "trainmaxrun": 2, "hyperparameters": {"eta": 0.1}, "x": "a=b"}
+    assert parse_assignments(["trainmaxrun=2", 'hyperparameters={"eta": 0.1}', "x=a=b"]) == {
+        "trainmaxrun": 2,
+        "hyperparameters": {"eta": 0.1},
+        "x": "a=b",
+    }
 
 
 @pytest.mark.parametrize("item", ["novalue", "=3", " =x"])
@@ -45,7 +48,10 @@ def test_assignment_without_a_key_is_a_user_error(item):
 def test_launch_message_carries_train_overrides_and_reason_only_when_given():
     assert launch_message(None, {}, None) == {}
     assert launch_message(False, {"trainmaxrun": 2}, "new data") == {
-        "train": False, "overrides": {"trainmaxrun": 2}, "reason": "new data"}
+        "train": False,
+        "overrides": {"trainmaxrun": 2},
+        "reason": "new data",
+    }
 
 
 def test_launch_message_parses_back_as_the_launch_function_reads_it():

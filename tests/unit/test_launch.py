@@ -10,12 +10,26 @@ def _sns(message: str) -> dict:
 
 
 def test_custom_message_carries_per_run_overrides_including_build():
-    [trigger] = parse_event(_sns(json.dumps(
-        {"train": False, "build": {"Inference": False}, "overrides": {"hostinstancecount": 2},
-         "hyperparameters": {"max_depth": 3}, "reason": "notebook"})))
+    [trigger] = parse_event(
+        _sns(
+            json.dumps(
+                {
+                    "train": False,
+                    "build": {"Inference": False},
+                    "overrides": {"hostinstancecount": 2},
+                    "hyperparameters": {"max_depth": 3},
+                    "reason": "notebook",
+                }
+            )
+        )
+    )
     assert trigger.source == "sns" and trigger.detail == "notebook"
-    assert trigger.overrides == {"train": False, "build": {"Inference": False},
-                                 "hostinstancecount": 2, "hyperparameters": {"max_depth": 3}}
+    assert trigger.overrides == {
+        "train": False,
+        "build": {"Inference": False},
+        "hostinstancecount": 2,
+        "hyperparameters": {"max_depth": 3},
+    }
 
 
 def test_message_that_is_not_json_starts_a_run_with_defaults_and_says_so():
@@ -30,8 +44,14 @@ def test_json_that_is_not_an_object_is_treated_like_text():
 
 
 def test_s3_event_relayed_by_sns_names_the_uploaded_keys():
-    s3 = {"Records": [{"eventSource": "aws:s3", "s3": {"bucket": {"name": "data"},
-                                                       "object": {"key": "train/iris.csv"}}}]}
+    s3 = {
+        "Records": [
+            {
+                "eventSource": "aws:s3",
+                "s3": {"bucket": {"name": "data"}, "object": {"key": "train/iris.csv"}},
+            }
+        ]
+    }
     [trigger] = parse_event(_sns(json.dumps(s3)))
     assert trigger.source == "s3" and "s3://data: train/iris.csv" in trigger.detail
 
@@ -41,10 +61,17 @@ def test_s3_test_event_starts_nothing():
 
 
 def test_codecommit_push_names_branch_and_commit():
-    push = {"Records": [{"eventSource": "aws:codecommit",
-                         "eventSourceARN": "arn:aws:codecommit:us-east-1:1:repo",
-                         "codecommit": {"references": [{"ref": "refs/heads/main",
-                                                        "commit": "abcdef0123456789"}]}}]}
+    push = {
+        "Records": [
+            {
+                "eventSource": "aws:codecommit",
+                "eventSourceARN": "arn:aws:codecommit:us-east-1:1:repo",
+                "codecommit": {
+                    "references": [{"ref": "refs/heads/main", "commit": "abcdef0123456789"}]
+                },
+            }
+        ]
+    }
     [trigger] = parse_event(_sns(json.dumps(push)))
     assert trigger.source == "codecommit" and "refs/heads/main" in trigger.detail
 

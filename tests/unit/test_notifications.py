@@ -5,12 +5,19 @@ from domain.notifications import MAX_BODY, build_notification
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 STATE = {
-    "run": {"version": 4, "execution": "sns-1", "started_at": "2026-11-26T11:50:00+00:00",
-            "trigger": {"source": "s3", "detail": "new data"}},
+    "run": {
+        "version": 4,
+        "execution": "sns-1",
+        "started_at": "2026-11-26T11:50:00+00:00",
+        "trigger": {"source": "s3", "detail": "new data"},
+    },
     "context": {"resources": {"endpoint": "demo"}},
     "flags": {"deploy": True},
-    "training": {"name": "demo-v4-abc", "status": "Completed",
-                 "metrics": [{"MetricName": "accuracy", "Value": 0.97}]},
+    "training": {
+        "name": "demo-v4-abc",
+        "status": "Completed",
+        "metrics": [{"MetricName": "accuracy", "Value": 0.97}],
+    },
     "model": {"name": "demo-v4-abc"},
     "deployment": {"endpoint_config": "demo-v4-abc", "status": "Completed"},
 }
@@ -21,15 +28,25 @@ def test_success_subject_names_stack_version_and_outcome():
     assert note.subject == "sagebuild demo v4: succeeded"
     assert "Version 4 is live." in note.body and "accuracy: 0.97" in note.body
     assert "Duration: 10 min 0 s" in note.body
-    assert note.attributes == {"stack": "demo", "outcome": "succeeded", "version": "4",
-                               "execution": "sns-1"}
+    assert note.attributes == {
+        "stack": "demo",
+        "outcome": "succeeded",
+        "version": "4",
+        "execution": "sns-1",
+    }
 
 
 def test_failure_names_the_step_and_the_reason_from_the_lambda_error():
-    state = dict(STATE, training={"name": "t", "status": "Failed", "metrics": []},
-                 error={"Error": "TrainingFailed",
-                        "Cause": json.dumps({"errorMessage": "AlgorithmError: bad column",
-                                             "errorType": "TrainingFailed"})})
+    state = dict(
+        STATE,
+        training={"name": "t", "status": "Failed", "metrics": []},
+        error={
+            "Error": "TrainingFailed",
+            "Cause": json.dumps(
+                {"errorMessage": "AlgorithmError: bad column", "errorType": "TrainingFailed"}
+            ),
+        },
+    )
     note = build_notification("failed", state, "demo", "us-east-1", NOW)
     assert note.subject == "sagebuild demo v4: FAILED"
     assert note.body.startswith("The run failed at training: AlgorithmError: bad column")
@@ -37,8 +54,10 @@ def test_failure_names_the_step_and_the_reason_from_the_lambda_error():
 
 
 def test_failure_before_initialize_still_notifies_without_a_version():
-    state = {"trigger": {"source": "sns", "detail": "x"},
-             "error": {"Error": "InvalidParameters", "Cause": "traininstancecount: bad"}}
+    state = {
+        "trigger": {"source": "sns", "detail": "x"},
+        "error": {"Error": "InvalidParameters", "Cause": "traininstancecount: bad"},
+    }
     note = build_notification("failed", state, "demo", "us-east-1", NOW)
     assert note.subject == "sagebuild demo run: FAILED"
     assert "at initialize: traininstancecount: bad" in note.body

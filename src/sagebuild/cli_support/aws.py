@@ -67,7 +67,8 @@ def read_server(state_dir: Path) -> LocalServer | None:
             data = {
                 "pid": int((state_dir / "server.pid").read_text().strip()),
                 "port": port,
-                "endpoint_url": endpoint.read_text().strip() if endpoint.is_file()
+                "endpoint_url": endpoint.read_text().strip()
+                if endpoint.is_file()
                 else f"http://127.0.0.1:{port}",
                 "stack": stack.read_text().strip() if stack.is_file() else stack_default(),
             }

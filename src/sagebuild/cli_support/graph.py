@@ -16,13 +16,33 @@ from typing import Any
 
 from sagebuild.cli_support.runs import RunPath
 
-_MERMAID_RESERVED = {"end", "graph", "subgraph", "flowchart", "class", "classdef", "style",
-                     "click", "default", "linkstyle", "direction"}
+_MERMAID_RESERVED = {
+    "end",
+    "graph",
+    "subgraph",
+    "flowchart",
+    "class",
+    "classdef",
+    "style",
+    "click",
+    "default",
+    "linkstyle",
+    "direction",
+}
 _OPS = {
-    "BooleanEquals": "=", "StringEquals": "=", "NumericEquals": "=", "TimestampEquals": "=",
-    "NumericLessThan": "<", "NumericGreaterThan": ">", "NumericLessThanEquals": "≤",
-    "NumericGreaterThanEquals": "≥", "StringMatches": "~", "StringLessThan": "<",
-    "StringGreaterThan": ">", "TimestampLessThan": "<", "TimestampGreaterThan": ">",
+    "BooleanEquals": "=",
+    "StringEquals": "=",
+    "NumericEquals": "=",
+    "TimestampEquals": "=",
+    "NumericLessThan": "<",
+    "NumericGreaterThan": ">",
+    "NumericLessThanEquals": "≤",
+    "NumericGreaterThanEquals": "≥",
+    "StringMatches": "~",
+    "StringLessThan": "<",
+    "StringGreaterThan": ">",
+    "TimestampLessThan": "<",
+    "TimestampGreaterThan": ">",
 }
 COLOURS = {
     "visited": ("#c8e6c9", "#2e7d32"),
@@ -362,11 +382,11 @@ def to_html(
         )
     )
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         f"<title>{html.escape(title)}</title>\n"
         "<style>body{font-family:Helvetica,Arial,sans-serif;margin:24px;color:#263238}"
         "svg{max-width:none}</style>\n</head>\n<body>\n"
-        f"<h1 style=\"font-size:18px\">{html.escape(title)}</h1>\n"
+        f'<h1 style="font-size:18px">{html.escape(title)}</h1>\n'
         f"<p>{legend}; dashed arrows are error (Catch) paths.</p>\n"
         f"{to_svg(asl, path)}\n</body>\n</html>\n"
     )

@@ -15,8 +15,12 @@ console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
 
 STATUS_STYLES = {
-    "SUCCEEDED": "green", "RUNNING": "blue", "FAILED": "red", "TIMED_OUT": "red",
-    "ABORTED": "yellow", "PENDING_REDRIVE": "yellow",
+    "SUCCEEDED": "green",
+    "RUNNING": "blue",
+    "FAILED": "red",
+    "TIMED_OUT": "red",
+    "ABORTED": "yellow",
+    "PENDING_REDRIVE": "yellow",
 }
 
 
@@ -103,9 +107,7 @@ def status_view(view: dict[str, Any]) -> Panel:
     lines.add_row("path", " → ".join(shown))
     job = view.get("job")
     if job:
-        detail = " ".join(
-            str(x) for x in (job.get("service_status"), job.get("detail")) if x
-        )
+        detail = " ".join(str(x) for x in (job.get("service_status"), job.get("detail")) if x)
         lines.add_row(job["kind"], f"{job['name']} {detail}".strip())
         if job.get("metric"):
             lines.add_row("metric", metrics_text(job["metric"]))

@@ -59,8 +59,7 @@ def list_runs(sfn: Any, state_machine: str, limit: int = 20) -> list[dict[str, A
         if not page.get("nextToken"):
             break
         kwargs["nextToken"] = page["nextToken"]
-    runs.sort(key=lambda e: e.get("startDate") or datetime.min.replace(tzinfo=UTC),
-              reverse=True)
+    runs.sort(key=lambda e: e.get("startDate") or datetime.min.replace(tzinfo=UTC), reverse=True)
     return runs[:limit]
 
 
@@ -183,8 +182,11 @@ def run_row(sfn: Any, execution: dict[str, Any]) -> dict[str, Any]:
         "stopped_at": _iso(described.get("stopDate")),
         "duration_seconds": _seconds(described.get("startDate"), described.get("stopDate")),
         "trigger": f"{trigger.get('source', '?')}: {trigger.get('detail', '')}" if trigger else "",
-        "metrics": {m["MetricName"]: m["Value"] for m in training.get("metrics") or []
-                    if isinstance(m, dict) and "MetricName" in m},
+        "metrics": {
+            m["MetricName"]: m["Value"]
+            for m in training.get("metrics") or []
+            if isinstance(m, dict) and "MetricName" in m
+        },
         "endpoint_config": deployment.get("endpoint_config", ""),
         "error": (document.get("error") or {}).get("Error", "") or described.get("error", ""),
     }
@@ -226,9 +228,7 @@ def _training_status(sagemaker: Any, name: str) -> dict[str, Any]:
     try:
         described = sagemaker.describe_training_job(TrainingJobName=name)
     except ClientError:
-        described = sagemaker.describe_hyper_parameter_tuning_job(
-            HyperParameterTuningJobName=name
-        )
+        described = sagemaker.describe_hyper_parameter_tuning_job(HyperParameterTuningJobName=name)
         best = described.get("BestTrainingJob") or {}
         metric = best.get("FinalHyperParameterTuningJobObjectiveMetric") or {}
         counters = described.get("TrainingJobStatusCounters") or {}

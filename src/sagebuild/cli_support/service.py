@@ -52,8 +52,17 @@ def start_server(
     for name in ("server.json", "error.txt", "server.port"):
         (state_dir / name).unlink(missing_ok=True)
     (state_dir / "stack_name").write_text(stack)
-    command = [sys.executable, "-m", "sagebuild.local.server", "--port", "0",
-               "--state-dir", str(state_dir.resolve()), "--stack-name", stack]
+    command = [
+        sys.executable,
+        "-m",
+        "sagebuild.local.server",
+        "--port",
+        "0",
+        "--state-dir",
+        str(state_dir.resolve()),
+        "--stack-name",
+        stack,
+    ]
     if template is not None:
         command += ["--template", str(Path(template).resolve())]
     for key, value in (parameters or {}).items():
@@ -62,7 +71,10 @@ def start_server(
     log_path = state_dir / LOG_FILE
     with log_path.open("ab") as log:
         process = subprocess.Popen(  # noqa: S603 - our own module, our own interpreter
-            command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            command,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
             start_new_session=True,
         )
     deadline = time.monotonic() + timeout

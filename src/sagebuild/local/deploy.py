@@ -155,9 +155,7 @@ def _stack_parameters(template: dict[str, Any], parameters: dict[str, Any] | Non
     unknown = sorted(set(parameters or {}) - set(declared))
     if unknown:
         raise DeployError(f"unknown stack parameter(s): {', '.join(unknown)}")
-    return [
-        {"ParameterKey": k, "ParameterValue": str(v)} for k, v in (parameters or {}).items()
-    ]
+    return [{"ParameterKey": k, "ParameterValue": str(v)} for k, v in (parameters or {}).items()]
 
 
 def check_supported(template: dict[str, Any]) -> None:

@@ -58,10 +58,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--stack-name", default="sagebuild")
     parser.add_argument("--parameter", action="append", default=[], metavar="KEY=VALUE")
     parser.add_argument("--work-dir", type=Path, default=None)
-    parser.add_argument("--no-local-services", action="store_true",
-                        help="without local SageMaker/CodeBuild (moto's canned behaviour)")
-    parser.add_argument("--fast-waits", action="store_true",
-                        help="Wait states and Retry intervals do not wait (tests)")
+    parser.add_argument(
+        "--no-local-services",
+        action="store_true",
+        help="without local SageMaker/CodeBuild (moto's canned behaviour)",
+    )
+    parser.add_argument(
+        "--fast-waits",
+        action="store_true",
+        help="Wait states and Retry intervals do not wait (tests)",
+    )
     return parser.parse_args(argv)
 
 

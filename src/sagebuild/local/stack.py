@@ -47,8 +47,14 @@ SAFE_ENV = {
     "AWS_EC2_METADATA_DISABLED": "true",
     "SAM_CLI_TELEMETRY": "0",
 }
-UNSET_ENV = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE",
-             "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI")
+UNSET_ENV = (
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_ROLE_ARN",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+)
 LOCAL_SERVICES = ("sagemaker", "codebuild")
 
 
@@ -289,8 +295,12 @@ class LocalStack:
             config={
                 "stepfunctions": {"execute_state_machine": True},
                 "lambda": {"use_docker": True},  # the Docker path is the one we replace
-                "core": {"mock_credentials": True, "passthrough": {"urls": [], "services": []},
-                         "reset_boto3_session": True, "service_whitelist": None},
+                "core": {
+                    "mock_credentials": True,
+                    "passthrough": {"urls": [], "services": []},
+                    "reset_boto3_session": True,
+                    "service_whitelist": None,
+                },
             }
         )
         mock.start()

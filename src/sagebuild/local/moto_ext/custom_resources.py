@@ -432,10 +432,16 @@ def install() -> Callable[[], None]:
     patch(CfnResource, "_wait_for_cwlogs", lambda self, sleep=None: None)
 
     # name every failing resource; never retry a failed custom resource
-    patch(parsing, "parse_and_create_resource", _patched_parse_and_create(
-        parsing.parse_and_create_resource))
-    patch(parsing, "parse_and_update_resource", _patched_parse_and_update(
-        parsing.parse_and_update_resource))
+    patch(
+        parsing,
+        "parse_and_create_resource",
+        _patched_parse_and_create(parsing.parse_and_create_resource),
+    )
+    patch(
+        parsing,
+        "parse_and_update_resource",
+        _patched_parse_and_update(parsing.parse_and_update_resource),
+    )
 
     original_create = Stack.__dict__["create_resources"]
     original_update = Stack.__dict__["update"]
@@ -511,9 +517,7 @@ def install() -> Callable[[], None]:
             self._add_stack_event("DELETE_FAILED", resource_status_reason=failure.reason)
 
     def delete_stack(self: Any, name_or_stack_id: str) -> None:
-        stacks = [
-            s for s in self.stacks.values() if name_or_stack_id in (s.name, s.stack_id)
-        ]
+        stacks = [s for s in self.stacks.values() if name_or_stack_id in (s.name, s.stack_id)]
         original_backend_delete(self, name_or_stack_id)
         for stack in stacks:
             if stack.status == "DELETE_FAILED":  # stays listed, as on AWS

@@ -372,11 +372,15 @@ class LambdaRunner:
         event = _decode_event(event)
         code = getattr(fn, "code_bytes", b"") or b""
         if not code:
-            return _error_payload(
-                "Runtime.InvalidEntrypoint",
-                f"function {fn.function_name} has no zip code (image functions are not run)",
-                [],
-            ), True, ""
+            return (
+                _error_payload(
+                    "Runtime.InvalidEntrypoint",
+                    f"function {fn.function_name} has no zip code (image functions are not run)",
+                    [],
+                ),
+                True,
+                "",
+            )
         sha, code_dir = self.code_cache.extract(code)
         env = self.function_environment(fn, code_dir)
         started = time.monotonic()
@@ -440,9 +444,7 @@ def _decode_event(event: Any) -> Any:
 
 
 def _error_payload(error_type: str, message: str, stack: list[str]) -> str:
-    return json.dumps(
-        {"errorMessage": message, "errorType": error_type, "stackTrace": stack}
-    )
+    return json.dumps({"errorMessage": message, "errorType": error_type, "stackTrace": stack})
 
 
 def _save_logs(fn: Any, logs: str) -> None:

@@ -154,8 +154,13 @@ class SnsSubscription(_Skipped, CloudFormationModel):
         region = properties.get("Region") or topic_arn.split(":")[3] or region_name
         backend = sns_backends[account_id][region]
         subscription = backend.subscribe(topic_arn, properties["Endpoint"], properties["Protocol"])
-        for name in ("FilterPolicy", "FilterPolicyScope", "RawMessageDelivery",
-                     "RedrivePolicy", "DeliveryPolicy"):
+        for name in (
+            "FilterPolicy",
+            "FilterPolicyScope",
+            "RawMessageDelivery",
+            "RedrivePolicy",
+            "DeliveryPolicy",
+        ):
             if name in properties:
                 value = properties[name]
                 if isinstance(value, bool):

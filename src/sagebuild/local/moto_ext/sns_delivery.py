@@ -17,46 +17,62 @@ from typing import Any
 from moto.sns import models as sns_models
 
 
-def lambda_event(subscription: Any, message: str, message_id: str, subject: str | None,
-                 message_attributes: dict[str, Any] | None) -> dict[str, Any]:
+def lambda_event(
+    subscription: Any,
+    message: str,
+    message_id: str,
+    subject: str | None,
+    message_attributes: dict[str, Any] | None,
+) -> dict[str, Any]:
     """The SNS notification event Lambda receives for one message."""
     attributes = {
-        name: {"Type": value.get("DataType", value.get("Type", "String")),
-               "Value": value.get("StringValue", value.get("Value"))}
+        name: {
+            "Type": value.get("DataType", value.get("Type", "String")),
+            "Value": value.get("StringValue", value.get("Value")),
+        }
         for name, value in (message_attributes or {}).items()
     }
-    return {"Records": [{
-        "EventVersion": "1.0",
-        "EventSubscriptionArn": subscription.arn,
-        "EventSource": "aws:sns",
-        "Sns": {
-            "Type": "Notification",
-            "MessageId": message_id,
-            "TopicArn": subscription.topic.arn,
-            "Subject": subject,
-            "Message": message,
-            "Timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
-            "SignatureVersion": "1",
-            "Signature": "LOCAL",
-            "SigningCertUrl": "LOCAL",
-            "UnsubscribeUrl": "LOCAL",
-            "MessageAttributes": attributes,
-        },
-    }]}
+    return {
+        "Records": [
+            {
+                "EventVersion": "1.0",
+                "EventSubscriptionArn": subscription.arn,
+                "EventSource": "aws:sns",
+                "Sns": {
+                    "Type": "Notification",
+                    "MessageId": message_id,
+                    "TopicArn": subscription.topic.arn,
+                    "Subject": subject,
+                    "Message": message,
+                    "Timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
+                    "SignatureVersion": "1",
+                    "Signature": "LOCAL",
+                    "SigningCertUrl": "LOCAL",
+                    "UnsubscribeUrl": "LOCAL",
+                    "MessageAttributes": attributes,
+                },
+            }
+        ]
+    }
 
 
 def install() -> Callable[[], None]:
     original = sns_models.Subscription.publish
 
-    def publish(self: Any, message: str, message_id: str, subject: str | None = None,
-                message_attributes: dict[str, Any] | None = None, *args: Any,
-                **kwargs: Any) -> None:
+    def publish(
+        self: Any,
+        message: str,
+        message_id: str,
+        subject: str | None = None,
+        message_attributes: dict[str, Any] | None = None,
+        *args: Any,
+        **kwargs: Any,
+    ) -> None:
         if self.protocol != "lambda" or (
             self._filter_policy_matcher is not None
             and not self._filter_policy_matcher.matches(message_attributes, message)
         ):
-            return original(self, message, message_id, subject, message_attributes, *args,
-                            **kwargs)
+            return original(self, message, message_id, subject, message_attributes, *args, **kwargs)
         from moto.awslambda.utils import get_backend
 
         if kwargs.get("message_structure") == "json":
