@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from botocore.exceptions import ClientError
+
 from domain import jobs, naming
 from domain.aws import ClientFactory, describe_endpoint, read_json_parameter, split_s3_uri
 from domain.config import merge_overrides, parse_config
@@ -67,14 +69,26 @@ def decide_flags(document: dict, framework: str, settings: Settings) -> dict:
     }
 
 
-def _versioned_copy(aws: ClientFactory, source: str, code_bucket: str, key: str) -> str:
+def _versioned_copy(
+    aws: ClientFactory, parameter: str, source: str, code_bucket: str, key: str
+) -> str:
     """Copy a user's script tarball to a per-version key so redeploys use the old code."""
     if not source or not source.startswith("s3://"):
         return ""
     bucket, src_key = split_s3_uri(source)
-    aws("s3").copy_object(
-        Bucket=code_bucket, Key=key, CopySource={"Bucket": bucket, "Key": src_key}
-    )
+    try:
+        aws("s3").copy_object(
+            Bucket=code_bucket, Key=key, CopySource={"Bucket": bucket, "Key": src_key}
+        )
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") not in {"NoSuchKey", "NoSuchBucket", "404"}:
+            raise
+        raise InvalidParameters(
+            [
+                f"{parameter}: {source} does not exist; upload a tar.gz of your code there "
+                "(`sagebuild upload-code DIR` does it) or point the key at your tarball"
+            ]
+        ) from error
     return f"s3://{code_bucket}/{key}"
 
 
@@ -102,6 +116,7 @@ def initialize_run(
     if framework in SCRIPT_MODE:
         training_source = _versioned_copy(
             aws,
+            "trainsourcefile",
             str(document.get("trainsourcefile") or ""),
             settings.code_bucket,
             f"versions/training/v{version}.tar.gz",
@@ -109,8 +124,9 @@ def initialize_run(
         host = str(document.get("hostsourcefile") or "") or str(
             document.get("trainsourcefile") or ""
         )
+        host_key = "hostsourcefile" if document.get("hostsourcefile") else "trainsourcefile"
         inference_source = _versioned_copy(
-            aws, host, settings.code_bucket, f"versions/inference/v{version}.tar.gz"
+            aws, host_key, host, settings.code_bucket, f"versions/inference/v{version}.tar.gz"
         )
     context = RunContext(
         resources=resources,

@@ -245,3 +245,9 @@ def test_notify_failed_publishes_reason_and_asks_launch_to_drain(stack, ctx):
     assert message["Subject"] == "sagebuild demo run: FAILED"
     assert "unknown key 'foo'" in message["Message"]
     assert message["MessageAttributes"]["outcome"]["Value"] == "failed"
+
+
+def test_initialize_names_a_missing_training_code_tarball(stack, ctx):
+    boto3.client("s3").delete_object(Bucket="demo-code", Key="scripts/source.tar.gz")
+    with pytest.raises(InvalidParameters, match="trainsourcefile: s3://demo-code/scripts/source"):
+        _init(ctx)
