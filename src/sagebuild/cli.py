@@ -14,7 +14,7 @@ import subprocess
 import tempfile
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -67,7 +67,9 @@ app = _typer(help="Continuous training and deployment for Amazon SageMaker model
 local_app = _typer(help="The local stack (emulated AWS on 127.0.0.1) as a background service.")
 params_app = _typer(help="The parameter document (SSM ParameterStore output).")
 app.add_typer(local_app, name="local")
+example_app = _typer(help="Make the stack ready to run an example.")
 app.add_typer(params_app, name="params")
+app.add_typer(example_app, name="example")
 
 
 @dataclass
@@ -445,6 +447,147 @@ class _EndpointSession:
         return self.target.client(service_name)
 
 
+# --- code and data --------------------------------------------------------------------------
+
+DEFAULT_CODE_KEY = "scripts/source.tar.gz"
+
+
+def _bucket_trigger_on(target: Target) -> bool:
+    stack = target.stack_description() or {}
+    return any(
+        p["ParameterKey"] == "BucketTriggerBuild" and p.get("ParameterValue") == "True"
+        for p in stack.get("Parameters") or []
+    )
+
+
+def _upload_code(target: Target, directory: Path, key: str) -> str:
+    from sagebuild.session import source_tarball
+
+    if not directory.is_dir():
+        raise UserError(f"not a directory: {directory}")
+    if not any(p.suffix == ".py" for p in directory.iterdir() if p.is_file()):
+        raise UserError(f"no .py file in {directory}: nothing to train with")
+    bucket = target.output("CodeBucket")
+    target.client("s3").put_object(Bucket=bucket, Key=key, Body=source_tarball(directory))
+    return f"s3://{bucket}/{key}"
+
+
+def _data_files(path: Path, prefix: str) -> list[tuple[Path, str]]:
+    prefix = prefix.strip("/")
+    if path.is_file():
+        return [(path, f"{prefix}/{path.name}" if prefix else path.name)]
+    if not path.is_dir():
+        raise UserError(f"no such file or directory: {path}")
+    found = [
+        (file, "/".join(x for x in (prefix, file.relative_to(path).as_posix()) if x))
+        for file in sorted(path.rglob("*"))
+        if file.is_file() and not any(part.startswith(".") for part in file.relative_to(path).parts)
+    ]
+    if not found:
+        raise UserError(f"no file to upload in {path}")
+    return found
+
+
+def _upload_data(target: Target, path: Path, prefix: str) -> list[str]:
+    bucket = target.output("DataBucket")
+    s3 = target.client("s3")
+    uris = []
+    for file, key in _data_files(path, prefix):
+        s3.upload_file(str(file), bucket, key)
+        uris.append(f"s3://{bucket}/{key}")
+    return uris
+
+
+@app.command("upload-code")
+def upload_code(
+    ctx: typer.Context,
+    directory: Annotated[Path, typer.Argument(help="Script directory (its .py and .txt files)")],
+    key: Annotated[str, typer.Option(help="Key in the CodeBucket")] = DEFAULT_CODE_KEY,
+    as_json: _JSON = False,
+) -> None:
+    """Upload a training script directory as a tar.gz to the stack's CodeBucket."""
+    target = target_of(ctx)
+    uri = _upload_code(target, directory, key)
+    current = _stored(target).get("trainsourcefile")
+    if as_json:
+        print_json({"uri": uri, "trainsourcefile": current, "in_use": current == uri})
+        return
+    console.print(f"uploaded {directory} to {uri}", markup=False)
+    if current != uri:
+        console.print(
+            f"the parameter document trains with {current or 'no script'}; to use this code: "
+            f"sagebuild params set trainsourcefile={uri}",
+            markup=False,
+        )
+
+
+@app.command("upload-data")
+def upload_data(
+    ctx: typer.Context,
+    path: Annotated[Path, typer.Argument(help="A file, or a directory (every file in it)")],
+    prefix: Annotated[
+        str, typer.Option(help="Key prefix in the DataBucket, e.g. train/iris")
+    ] = "train",
+    as_json: _JSON = False,
+) -> None:
+    """Upload a data file or directory to the stack's DataBucket."""
+    target = target_of(ctx)
+    uris = _upload_data(target, path, prefix)
+    if as_json:
+        print_json({"uris": uris})
+        return
+    for uri in uris[:10]:
+        console.print(f"uploaded {uri}", markup=False)
+    if len(uris) > 10:
+        console.print(f"... and {len(uris) - 10} more ({len(uris)} files)")
+    if _bucket_trigger_on(target):
+        console.print("the data bucket trigger is on: the upload starts a run")
+
+
+IRIS_DATA_KEY = "train/iris/iris.csv"
+
+
+@example_app.command("iris")
+def example_iris(ctx: typer.Context, as_json: _JSON = False) -> None:
+    """Make the stack ready to run the iris example (scikit-learn): code, data, parameters."""
+    try:
+        from sagebuild.demo import IRIS, demo_parameters
+    except ImportError as error:
+        raise UserError(
+            f"the example needs the local extra (pip install 'sagebuild[local]'): {error}"
+        ) from error
+    target = target_of(ctx)
+    if not (IRIS / "iris.csv").is_file():
+        raise UserError(f"the iris example is not where the CLI expects it: {IRIS}")
+    code = _upload_code(target, IRIS, DEFAULT_CODE_KEY)
+    stored = _stored(target)
+    config = domain.config()
+    framework = str(stored.get("framework") or _stack_framework(target) or "")
+    fresh = framework.strip().upper() != "SCIKIT"
+    base = config.defaults_for("SCIKIT") if fresh else stored
+    document = {**base, "framework": "SCIKIT", **demo_parameters(code)}
+    problems = domain.validate(document, "SCIKIT")
+    if problems:
+        _refuse(problems)
+    _save(target, document)
+    data = _upload_data(target, IRIS / "iris.csv", IRIS_DATA_KEY.rsplit("/", 1)[0])
+    if as_json:
+        print_json({"code": code, "data": data, "parameters": document})
+        return
+    console.print(f"uploaded the training script to {code}", markup=False)
+    console.print(f"uploaded the iris data (150 rows) to {data[0]}", markup=False)
+    replaced = f" (replaced the {framework} settings)" if fresh and framework else ""
+    console.print(
+        f"set the parameter document {_parameter_name(target)}: SCIKIT, train.py, "
+        f"channel train/iris, max_depth=3, metric accuracy{replaced}",
+        markup=False,
+    )
+    if _bucket_trigger_on(target):
+        console.print("the data bucket trigger is on: the upload started a run")
+    else:
+        console.print("ready: sagebuild start --wait")
+
+
 # --- runs ----------------------------------------------------------------------------------
 
 
@@ -471,12 +614,16 @@ def start(
         typer.Option("--set", help="Override KEY=VALUE for this run (JSON values; repeatable)"),
     ] = None,
     reason: Annotated[str | None, typer.Option(help="Why (shown in notifications)")] = None,
-    wait: Annotated[bool, typer.Option(help="Follow the run until it ends")] = False,
+    wait: Annotated[
+        bool, typer.Option(help="Follow the run until it ends (exit 0 succeeded, 1 not)")
+    ] = False,
     as_json: _JSON = False,
 ) -> None:
     """Start a run: publish to the LaunchTopic."""
     target = target_of(ctx)
     message = launch_message(train, parse_assignments(set_), reason)
+    if wait:
+        _sfn(target)  # no StateMachine output: say so before publishing
     started = datetime.now(UTC)
     message_id = _publish(target, "LaunchTopic", message, "sagebuild start")
     if as_json and not wait:
@@ -485,33 +632,64 @@ def start(
     if not as_json:
         console.print(f"published to the LaunchTopic: message {message_id}")
     if wait:
-        execution = _find_run(target, message_id, started)
+        execution = _find_run(target, message_id, started, quiet=as_json)
         raise typer.Exit(_follow(target, execution, as_json))
 
 
-def _find_run(target: Target, message_id: str, since: datetime, timeout: float = 120.0) -> str:
-    """The execution the launch function started for `message_id` (or the next new one)."""
+def _find_run(
+    target: Target,
+    message_id: str,
+    since: datetime,
+    timeout: float = 120.0,
+    poll: float = 0.5,
+    quiet: bool = False,
+) -> str:
+    """The execution the Launch function started for `message_id`.
+
+    Launch names it `sns-<message id>`, or `queued-<message id of the last trigger>` when it
+    coalesced the triggers that waited behind a run; a `queued-` run that starts after the
+    message was sent includes ours. While an older run is still running the message waits in
+    the queue, so the timeout only counts once nothing older runs.
+    """
     sfn, machine = _sfn(target)
-    marker = domain.naming().sanitise(message_id)[:40]
+    marker = domain.naming().sanitise(message_id)
+    earliest = since - timedelta(seconds=2)
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    said = False
+    while True:
         listed = runs.list_runs(sfn, machine, limit=20)
         for item in listed:
-            if marker and marker in item["name"]:
+            if marker and marker[:40] in item["name"]:
                 return str(item["executionArn"])
         for item in listed:
             start_date = item.get("startDate")
             if (
-                isinstance(start_date, datetime)
-                and start_date >= since
-                and item.get("status") == "RUNNING"
+                item["name"].startswith("queued-")
+                and isinstance(start_date, datetime)
+                and start_date >= earliest
             ):
                 return str(item["executionArn"])
-        time.sleep(1.0)
-    raise UserError(
-        f"no run started for message {message_id} within {timeout:.0f} s "
-        "(it may be queued behind the current run: see sagebuild status)"
-    )
+        older = [
+            item
+            for item in listed
+            if item.get("status") == "RUNNING"
+            and isinstance(item.get("startDate"), datetime)
+            and item["startDate"] < earliest
+        ]
+        if older:
+            deadline = time.monotonic() + timeout
+            if not said and not quiet:
+                err_console.print(
+                    f"queued behind {older[0]['name']}: it starts when that run ends",
+                    markup=False,
+                )
+                said = True
+        elif time.monotonic() > deadline:
+            raise UserError(
+                f"no run started for message {message_id} within {timeout:.0f} s "
+                "(see the notifications on the TrainStatusTopic, or: sagebuild history)"
+            )
+        time.sleep(poll)
 
 
 def run_view(target: Target, execution: str) -> dict[str, Any]:
@@ -534,34 +712,59 @@ def run_view(target: Target, execution: str) -> dict[str, Any]:
         "path": path.entered,
         "failed_states": sorted(path.failed),
         "job": None,
+        "metric": runs.latest_metric(document),
         "error": "",
+        "cause": "",
     }
     active = runs.active_job(document)
-    if active and described["status"] == "RUNNING":
-        view["job"] = runs.job_status(target, *active)
-    error = (document.get("error") or {}) if document else {}
-    if described["status"] != "RUNNING":
-        cause = error.get("Cause") or described.get("cause") or ""
-        name = error.get("Error") or described.get("error") or ""
-        view["error"] = f"{name}: {cause}".strip(": ")[:500]
+    if described["status"] == "RUNNING":
+        if active:
+            view["job"] = runs.job_status(target, *active)
+            view["metric"] = view["job"].get("metric") or view["metric"]
+    else:
+        last = runs.finished_job(document)
+        if last:
+            key, job = last
+            view["job"] = {
+                "kind": key,
+                "name": job.get("name", ""),
+                "status": job.get("status", ""),
+                "detail": job.get("reason", "") if job.get("status") != "Completed" else "",
+            }
+        if described["status"] != "SUCCEEDED":
+            view["error"], cause = runs.error_of(document, described)
+            view["cause"] = cause[:4000]
     return view
 
 
-def _follow(target: Target, execution: str, as_json: bool, interval: float = 2.0) -> int:
-    from rich.live import Live
-
+def _follow(target: Target, execution: str, as_json: bool, interval: float = 1.0) -> int:
+    """Follow a run until it ends; 0 if it succeeded, else 1."""
     view = run_view(target, execution)
     if as_json:
         while view["status"] == "RUNNING":
             time.sleep(interval)
             view = run_view(target, execution)
         print_json(view)
-    else:
+    elif console.is_terminal:
+        from rich.live import Live
+
         with Live(status_view(view), console=console, refresh_per_second=4) as live:
             while view["status"] == "RUNNING":
                 time.sleep(interval)
                 view = run_view(target, execution)
                 live.update(status_view(view))
+    else:  # a log, not a screen: one line per state entered, then the summary
+        console.print(f"following {view['run']}", markup=False)
+        shown = 0
+        while True:
+            for name in view["path"][shown:]:
+                console.print(f"  → {name}", markup=False)
+            shown = len(view["path"])
+            if view["status"] != "RUNNING":
+                break
+            time.sleep(interval)
+            view = run_view(target, execution)
+        console.print(status_view(view))
     return 0 if view["status"] == "SUCCEEDED" else 1
 
 

@@ -10,6 +10,7 @@ import io
 import json
 import tarfile
 import time
+import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,12 +30,26 @@ def source_tarball(directory: Path) -> bytes:
     return buffer.getvalue()
 
 
+def source_zip(directory: Path) -> bytes:
+    """A zip of a build context (for CodeBuild's S3 source), keeping executable bits."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(Path(directory).rglob("*")):
+            if path.is_file():
+                info = zipfile.ZipInfo(str(path.relative_to(directory)))
+                info.external_attr = (path.stat().st_mode & 0o777) << 16
+                info.compress_type = zipfile.ZIP_DEFLATED
+                archive.writestr(info, path.read_bytes())
+    return buffer.getvalue()
+
+
 @dataclass
 class Stack:
-    """A deployed stack, seen through its outputs."""
+    """A deployed stack, seen through its outputs (and its name, when known)."""
 
     outputs: dict[str, str]
     client: ClientFactory
+    name: str = ""
 
     def upload_data(self, path: Path, key: str) -> str:
         bucket = self.outputs["DataBucket"]
@@ -62,6 +77,21 @@ class Stack:
         document = {**self.get_parameters(), **changes}
         self.set_parameters(document)
         return document
+
+    def stack_parameters(self) -> dict[str, str]:
+        """The CloudFormation parameters the stack was deployed with (needs `name`)."""
+        if not self.name:
+            raise ValueError("the stack's name is not known")
+        stack = self.client("cloudformation").describe_stacks(StackName=self.name)["Stacks"][0]
+        return {p["ParameterKey"]: p.get("ParameterValue", "") for p in stack.get("Parameters", [])}
+
+    def last_version(self) -> dict:
+        """The version record of the last successful run ({} before the first one)."""
+        value = self.client("ssm").get_parameter(Name=self.outputs["VersionParameterStore"])[
+            "Parameter"
+        ]["Value"]
+        record = json.loads(value or "{}")
+        return record if isinstance(record, dict) else {}
 
     def publish_launch(self, message: dict | str) -> str:
         body = message if isinstance(message, str) else json.dumps(message)
@@ -121,6 +151,42 @@ class Stack:
         path = [name for name, _ in self.follow(arn, timeout)]
         return arn, path, self.run_result(arn)
 
+    def stop_run(self, execution_arn: str, cause: str = "stopped by the user") -> None:
+        """StopExecution: the run ends ABORTED; the endpoint keeps serving what it served."""
+        self.client("stepfunctions").stop_execution(
+            executionArn=execution_arn, error="StoppedByUser", cause=cause
+        )
+
+    def publish_rollback(self, version: int | None = None) -> str:
+        """Ask the RollbackFunction for the previous version, or for `version`."""
+        message = {} if version is None else {"version": version}
+        return self.client("sns").publish(
+            TopicArn=self.outputs["RollbackTopic"], Message=json.dumps(message)
+        )["MessageId"]
+
+    def endpoint(self) -> dict:
+        """DescribeEndpoint of the stack's endpoint."""
+        return self.client("sagemaker").describe_endpoint(
+            EndpointName=self.outputs["SageMakerEndpoint"]
+        )
+
+    def wait_for_endpoint(
+        self, config: str | None = None, not_config: str | None = None, timeout: float = 120
+    ) -> dict:
+        """Wait until the endpoint is InService on `config` (or on any config but `not_config`)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            described = self.endpoint()
+            serving = described["EndpointConfigName"]
+            wanted = (config is None or serving == config) and serving != not_config
+            if wanted and described["EndpointStatus"] == "InService":
+                return described
+            if time.monotonic() > deadline:
+                raise TimeoutError(
+                    f"endpoint is {described['EndpointStatus']} on {serving} after {timeout:.0f} s"
+                )
+            time.sleep(0.2)
+
     def predict(self, rows: list[list[float]], accept: str = "application/json") -> Any:
         body = "\n".join(",".join(str(v) for v in row) for row in rows)
         response = self.client("sagemaker-runtime").invoke_endpoint(
@@ -139,13 +205,39 @@ class Stack:
         arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
             "QueueArn"
         ]
+        topic = self.outputs["TrainStatusTopic"]
+        policy = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "sns.amazonaws.com"},
+                    "Action": "sqs:SendMessage",
+                    "Resource": arn,
+                    "Condition": {"ArnEquals": {"aws:SourceArn": topic}},
+                }
+            ],
+        }
+        sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps(policy)})
         self.client("sns").subscribe(
-            TopicArn=self.outputs["TrainStatusTopic"],
+            TopicArn=topic,
             Protocol="sqs",
             Endpoint=arn,
             Attributes={"RawMessageDelivery": "false"},
         )
         return url
+
+    def close_inbox(self, inbox: str) -> None:
+        """Unsubscribe the inbox queue from the TrainStatusTopic and delete it."""
+        sqs, sns = self.client("sqs"), self.client("sns")
+        arn = sqs.get_queue_attributes(QueueUrl=inbox, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
+        listed = sns.list_subscriptions_by_topic(TopicArn=self.outputs["TrainStatusTopic"])
+        for subscription in listed["Subscriptions"]:
+            if subscription["Endpoint"] == arn:
+                sns.unsubscribe(SubscriptionArn=subscription["SubscriptionArn"])
+        sqs.delete_queue(QueueUrl=inbox)
 
     def notifications(self, inbox: str) -> list[dict]:
         sqs, found = self.client("sqs"), list[dict]()

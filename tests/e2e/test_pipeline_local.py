@@ -27,6 +27,7 @@ def stack():
     parameters = {
         "ConfigFramework": "SCIKIT",
         "BucketTriggerBuild": "True",
+        "RetrainSchedule": "rate(7 days)",
         "ExternalCodeBucket": f"{SOURCE_BUCKET}/byod.zip",
     }
     with LocalStack(stack_name="e2e", parameters=parameters) as local:
@@ -88,13 +89,26 @@ def test_a_second_run_deploys_a_new_version_to_the_same_endpoint(stack):
     stack.notifications(stack.inbox)
 
 
+def test_the_retraining_schedule_starts_a_run(stack):
+    known = {e["executionArn"] for e in stack.executions()}
+    [sent] = stack.local.fire_schedule()
+    assert sent["input"]["detail-type"] == "Scheduled Event"
+    path, result = _follow(stack, known)
+    assert result["status"] == "SUCCEEDED", path
+    assert result["output"]["run"]["trigger"] == {
+        "source": "schedule",
+        "detail": "retraining schedule",
+    }
+    stack.notifications(stack.inbox)
+
+
 def test_failed_training_names_the_reason_and_leaves_the_endpoint_serving(stack):
     before = _serving_config(stack)
     models_before = stack.client("sagemaker").list_models()["Models"]
     _, path, result = stack.run({"hyperparameters": {"model": "no-such-model"}})
     assert result["status"] == "FAILED" and "Training Failed" in path
     note = _last_notification(stack)
-    assert note["Subject"] == "sagebuild e2e v3: FAILED"
+    assert note["Subject"] == "sagebuild e2e v4: FAILED"
     assert "The run failed at training" in note["Message"] and "no-such-model" in note["Message"]
     assert _serving_config(stack) == before
     assert stack.client("sagemaker").list_models()["Models"] == models_before
@@ -115,7 +129,7 @@ def test_broken_inference_code_is_rolled_back_and_cleaned_up_while_the_old_versi
         c["EndpointConfigName"]
         for c in stack.client("sagemaker").list_endpoint_configs()["EndpointConfigs"]
     ]
-    assert not any("-v3-" in name for name in configs)
+    assert not any("-v4-" in name for name in configs)
     assert _accuracy(stack) > 0.85
 
 

@@ -23,16 +23,38 @@ def _safe(build_id: str) -> str:
     return build_id.replace(":", "_").replace("/", "_")
 
 
+def work_dir(state_dir: Path) -> Path:
+    """The local server's work dir (`sagebuild.local.server`: `<state dir>/work`)."""
+    return Path(state_dir) / "work"
+
+
+def _read(paths: list[Path]) -> str:
+    if len(paths) == 1:
+        return paths[0].read_text(errors="replace")
+    return "\n".join(f"== {p.parent.name}\n" + p.read_text(errors="replace") for p in paths)
+
+
 def local_training_log(state_dir: Path, job_name: str) -> str:
-    for path in sorted(Path(state_dir).rglob(f"training/{job_name}/training.log")):
-        return path.read_text(errors="replace")
-    raise UserError(f"no local log for training job {job_name} under {state_dir}")
+    """`<work>/sagemaker/training/<job>/training.log`; for a tuning job, those of its jobs."""
+    exact = work_dir(state_dir) / "sagemaker" / "training" / job_name / "training.log"
+    if exact.is_file():
+        return exact.read_text(errors="replace")
+    for pattern in (f"training/{job_name}/training.log", f"training/{job_name}-*/training.log"):
+        found = sorted(Path(state_dir).rglob(pattern))
+        if found:
+            return _read(found)
+    raise UserError(f"no local log for training job {job_name} under {work_dir(state_dir)}")
 
 
 def local_build_log(state_dir: Path, build_id: str) -> str:
-    for path in sorted(Path(state_dir).rglob(f"builds/{_safe(build_id)}/build.log")):
-        return path.read_text(errors="replace")
-    raise UserError(f"no local log for build {build_id} under {state_dir}")
+    """`<work>/codebuild/builds/<build id, : and / as _>/build.log`."""
+    exact = work_dir(state_dir) / "codebuild" / "builds" / _safe(build_id) / "build.log"
+    if exact.is_file():
+        return exact.read_text(errors="replace")
+    found = sorted(Path(state_dir).rglob(f"builds/{_safe(build_id)}/build.log"))
+    if found:
+        return _read(found)
+    raise UserError(f"no local log for build {build_id} under {work_dir(state_dir)}")
 
 
 def _events(logs: Any, group: str, prefix: str | None, start: datetime | None) -> Iterator[str]:

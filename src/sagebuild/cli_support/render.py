@@ -68,35 +68,62 @@ def _number(value: Any) -> str:
     return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
+def _clip(text: str, width: int) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 def history_table(rows: list[dict[str, Any]]) -> Table:
-    table = Table(title="Runs (newest first)", title_justify="left")
-    for column in ("version", "status", "started", "duration"):
-        table.add_column(column, no_wrap=True)
-    for column in ("run", "trigger", "metrics", "endpoint config"):
-        table.add_column(column, overflow="fold")
+    """Past runs, one line each, readable in 100 columns (details: `history --json`)."""
+    from rich import box
+
+    from sagebuild.cli_support.runs import short_name
+
+    table = Table(title="Runs (newest first)", title_justify="left", box=box.SIMPLE_HEAD)
+    table.add_column("ver", no_wrap=True)
+    table.add_column("status", no_wrap=True)
+    table.add_column("started", no_wrap=True)
+    table.add_column("took", no_wrap=True, justify="right")
+    table.add_column("run", no_wrap=True)
+    table.add_column("trigger", no_wrap=True, overflow="ellipsis", max_width=24)
+    table.add_column("result", no_wrap=True, overflow="ellipsis", max_width=30)
     for row in rows:
+        metrics = metrics_text(row.get("metrics") or {})
+        if row.get("status") == "SUCCEEDED" or (metrics and not row.get("error")):
+            result = Text(_clip(metrics or "-", 30))
+        else:
+            result = Text(_clip(row.get("error") or "-", 30), style="red")
         table.add_row(
             f"v{row['version']}" if row.get("version") else "-",
             status_text(row["status"]),
-            row["started_at"][:16].replace("T", " "),
-            duration(row.get("duration_seconds")),
-            row["run"],
-            row.get("trigger", ""),
-            metrics_text(row.get("metrics") or {}),
-            row.get("endpoint_config", "") or "-",
+            row["started_at"][5:16].replace("T", " "),
+            _short_duration(row.get("duration_seconds")),
+            short_name(row["run"]),
+            _clip(row.get("trigger", ""), 24),
+            result,
         )
     return table
 
 
+def _short_duration(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    seconds = int(seconds)
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m{seconds % 60:02d}s"
+    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+
+
 def status_view(view: dict[str, Any]) -> Panel:
-    """The live view of a run (see `sagebuild status`)."""
+    """The view of a run (see `sagebuild status`): where it is, its job, metric and error."""
     lines = Table.grid(padding=(0, 2))
     lines.add_column(style="bold")
     lines.add_column(overflow="fold")
     lines.add_row("run", view["run"])
     lines.add_row("status", status_text(view["status"]))
-    if view.get("version"):
-        lines.add_row("version", f"v{view['version']}")
+    lines.add_row("version", f"v{view['version']}" if view.get("version") else "-")
     lines.add_row("elapsed", duration(view.get("elapsed_seconds")))
     if view.get("trigger"):
         lines.add_row("trigger", view["trigger"])
@@ -107,10 +134,16 @@ def status_view(view: dict[str, Any]) -> Panel:
     lines.add_row("path", " → ".join(shown))
     job = view.get("job")
     if job:
-        detail = " ".join(str(x) for x in (job.get("service_status"), job.get("detail")) if x)
-        lines.add_row(job["kind"], f"{job['name']} {detail}".strip())
-        if job.get("metric"):
-            lines.add_row("metric", metrics_text(job["metric"]))
+        status = job.get("service_status") or job.get("status") or ""
+        detail = " ".join(str(x) for x in (status, job.get("detail")) if x)
+        lines.add_row(job["kind"].replace("_", " "), f"{job['name']} {detail}".strip())
+    metric = view.get("metric") or (job or {}).get("metric")
+    if metric:
+        lines.add_row("metric", metrics_text(metric))
     if view.get("error"):
-        lines.add_row("error", Text(view["error"], style="red"))
+        lines.add_row("error", Text(view["error"], style="red bold"))
+    if view.get("cause"):
+        cause = view["cause"].strip().splitlines()
+        shown_cause = cause if len(cause) <= 12 else ["…", *cause[-11:]]
+        lines.add_row("cause", Text("\n".join(shown_cause), style="red"))
     return Panel(Group(lines), title="sagebuild run", title_align="left")

@@ -173,6 +173,7 @@ def run_row(sfn: Any, execution: dict[str, Any]) -> dict[str, Any]:
     trigger = run.get("trigger") or execution_input.get("trigger") or {}
     training = document.get("training") or {}
     deployment = document.get("deployment") or {}
+    error, cause = error_of(document, described)
     return {
         "run": described["name"],
         "execution_arn": described["executionArn"],
@@ -182,13 +183,11 @@ def run_row(sfn: Any, execution: dict[str, Any]) -> dict[str, Any]:
         "stopped_at": _iso(described.get("stopDate")),
         "duration_seconds": _seconds(described.get("startDate"), described.get("stopDate")),
         "trigger": f"{trigger.get('source', '?')}: {trigger.get('detail', '')}" if trigger else "",
-        "metrics": {
-            m["MetricName"]: m["Value"]
-            for m in training.get("metrics") or []
-            if isinstance(m, dict) and "MetricName" in m
-        },
+        "metrics": latest_metric(document),
+        "training_job": training.get("name", ""),
         "endpoint_config": deployment.get("endpoint_config", ""),
-        "error": (document.get("error") or {}).get("Error", "") or described.get("error", ""),
+        "error": error,
+        "cause": cause,
     }
 
 
@@ -244,4 +243,53 @@ def _training_status(sagemaker: Any, name: str) -> dict[str, Any]:
         or described.get("TrainingJobStatus", ""),
         "detail": described.get("FailureReason", ""),
         "metric": {latest["MetricName"]: latest["Value"]} if latest else {},
+    }
+
+
+def short_name(name: str, width: int = 16) -> str:
+    """An execution name that fits a table column: `sns-<uuid>` → `sns-1a2b3c4d`."""
+    source, _, rest = name.partition("-")
+    if rest and source in ("sns", "s3", "queued", "schedule", "codecommit", "manual"):
+        name = f"{source}-{rest[:8]}"
+    return name if len(name) <= width else name[: width - 1] + "…"
+
+
+def cause_text(cause: Any) -> str:
+    """The readable part of a Step Functions cause: a Lambda error's `errorMessage`."""
+    text = str(cause or "").strip()
+    parsed = _json(text)
+    if isinstance(parsed, dict) and parsed.get("errorMessage") is not None:
+        return str(parsed["errorMessage"]).strip()
+    return text
+
+
+def error_of(document: dict[str, Any] | None, described: dict[str, Any]) -> tuple[str, str]:
+    """(error name, readable cause) of a run: the state document's `error`, else the
+    execution's own error and cause (a Lambda error's cause is JSON: its errorMessage)."""
+    error = (document or {}).get("error") or {}
+    name = str(error.get("Error") or described.get("error") or "")
+    cause = error.get("Cause") or described.get("cause") or ""
+    parsed = _json(cause)
+    if not name and isinstance(parsed, dict):
+        name = str(parsed.get("errorType") or "")
+    return name, cause_text(cause)
+
+
+def finished_job(document: dict[str, Any] | None) -> tuple[str, dict[str, Any]] | None:
+    """(loop key, job) of the last start/poll loop that ran (for a run that has ended)."""
+    found = None
+    for key in LOOP_KEYS:
+        job = (document or {}).get(key)
+        if isinstance(job, dict) and job.get("name") and job.get("status") != "NotStarted":
+            found = (key, job)
+    return found
+
+
+def latest_metric(document: dict[str, Any] | None) -> dict[str, Any]:
+    """The training metrics recorded in the state document ({name: value})."""
+    training = (document or {}).get("training") or {}
+    return {
+        m["MetricName"]: m["Value"]
+        for m in training.get("metrics") or []
+        if isinstance(m, dict) and "MetricName" in m and "Value" in m
     }
