@@ -452,6 +452,11 @@ class _EndpointSession:
 DEFAULT_CODE_KEY = "scripts/source.tar.gz"
 
 
+def _say(text: str) -> None:
+    """One line as is: no markup, no wrapping (URIs and commands stay copyable)."""
+    console.print(text, markup=False, soft_wrap=True)
+
+
 def _bucket_trigger_on(target: Target) -> bool:
     stack = target.stack_description() or {}
     return any(
@@ -512,12 +517,11 @@ def upload_code(
     if as_json:
         print_json({"uri": uri, "trainsourcefile": current, "in_use": current == uri})
         return
-    console.print(f"uploaded {directory} to {uri}", markup=False)
+    _say(f"uploaded {directory} to {uri}")
     if current != uri:
-        console.print(
+        _say(
             f"the parameter document trains with {current or 'no script'}; to use this code: "
             f"sagebuild params set trainsourcefile={uri}",
-            markup=False,
         )
 
 
@@ -537,11 +541,11 @@ def upload_data(
         print_json({"uris": uris})
         return
     for uri in uris[:10]:
-        console.print(f"uploaded {uri}", markup=False)
+        _say(f"uploaded {uri}")
     if len(uris) > 10:
-        console.print(f"... and {len(uris) - 10} more ({len(uris)} files)")
+        _say(f"... and {len(uris) - 10} more ({len(uris)} files)")
     if _bucket_trigger_on(target):
-        console.print("the data bucket trigger is on: the upload starts a run")
+        _say("the data bucket trigger is on: the upload starts a run")
 
 
 IRIS_DATA_KEY = "train/iris/iris.csv"
@@ -574,18 +578,17 @@ def example_iris(ctx: typer.Context, as_json: _JSON = False) -> None:
     if as_json:
         print_json({"code": code, "data": data, "parameters": document})
         return
-    console.print(f"uploaded the training script to {code}", markup=False)
-    console.print(f"uploaded the iris data (150 rows) to {data[0]}", markup=False)
+    _say(f"uploaded the training script to {code}")
+    _say(f"uploaded the iris data (150 rows) to {data[0]}")
     replaced = f" (replaced the {framework} settings)" if fresh and framework else ""
-    console.print(
+    _say(
         f"set the parameter document {_parameter_name(target)}: SCIKIT, train.py, "
-        f"channel train/iris, max_depth=3, metric accuracy{replaced}",
-        markup=False,
+        f"channel train/iris, max_depth=3, metric accuracy{replaced}"
     )
     if _bucket_trigger_on(target):
-        console.print("the data bucket trigger is on: the upload started a run")
+        _say("the data bucket trigger is on: the upload started a run")
     else:
-        console.print("ready: sagebuild start --wait")
+        _say("ready: sagebuild start --wait")
 
 
 # --- runs ----------------------------------------------------------------------------------

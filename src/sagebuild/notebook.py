@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,7 @@ LOCAL_CREDENTIALS = {
 }
 STACK_FILE = "stack.json"
 SPECIES = ["setosa", "versicolor", "virginica"]
+VERSIONED = re.compile(r"-v(\d+)-")
 
 
 class NotConnected(RuntimeError):
@@ -69,7 +71,8 @@ def _cached(factory: Any) -> Any:
 def connect_local(state_dir: str | Path | None = None) -> Stack:
     """The local stack whose server writes to `state_dir`."""
     found = find_state_dir(state_dir)
-    if found is None or not (found / "outputs.json").is_file() or not (found / "endpoint").is_file():
+    ready = found is not None and all((found / f).is_file() for f in ("outputs.json", "endpoint"))
+    if found is None or not ready:
         raise NotConnected(
             f"the local stack is not running (no endpoint and outputs.json in "
             f"{state_dir or DEFAULT_STATE_DIR}); start it with `sagebuild local up`, or pass "
@@ -138,13 +141,19 @@ def examples_dir() -> Path:
 
 
 def follow_run(stack: Stack, execution_arn: str, timeout: float = 600) -> dict:
-    """Print each state as the run enters it; return {"status", "output", "path"}."""
-    path = []
+    """Print each state as the run first enters it; return {"status", "output", "path"}.
+
+    Poll loops enter the same states again and again: those repeats are counted, not printed.
+    """
+    path: list[str] = []
+    elapsed = 0.0
     for name, elapsed in stack.follow(execution_arn, timeout=timeout):
-        print(f"{elapsed:7.1f} s  {name}")
+        if name not in path:
+            print(f"{elapsed:7.1f} s  {name}")
         path.append(name)
     result = stack.run_result(execution_arn)
-    print(f"run {result['status']}")
+    polls = sum(1 for name in path if name.startswith("Poll "))
+    print(f"run {result['status']} after {elapsed:.1f} s ({len(path)} states, {polls} polls)")
     return {**result, "path": path}
 
 
@@ -200,12 +209,21 @@ def show_history(stack: Stack, limit: int = 10) -> list[dict]:
     return runs
 
 
+def version_of(name: str) -> int | None:
+    """The version in a model or endpoint config name (`<stack>-v<N>-<suffix>`)."""
+    found = VERSIONED.search(name)
+    return int(found.group(1)) if found else None
+
+
 def endpoint_configs(stack: Stack) -> list[str]:
-    """The names of the stack's endpoint configs, newest first (one per deployed version)."""
+    """The stack's endpoint configs, newest first (one per deployed version)."""
     listed = stack.client("sagemaker").list_endpoint_configs(
-        NameContains=stack.outputs["SageMakerEndpoint"], SortBy="CreationTime", SortOrder="Descending"
+        NameContains=stack.name or stack.outputs["SageMakerEndpoint"],
+        SortBy="CreationTime",
+        SortOrder="Descending",
+        MaxResults=100,
     )["EndpointConfigs"]
-    return [c["EndpointConfigName"] for c in listed]
+    return [c["EndpointConfigName"] for c in listed if version_of(c["EndpointConfigName"])]
 
 
 __all__ = [
@@ -224,4 +242,5 @@ __all__ = [
     "show_history",
     "show_notifications",
     "start_run",
+    "version_of",
 ]

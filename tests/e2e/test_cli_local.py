@@ -1,9 +1,11 @@
-"""The CLI against emulated AWS on 127.0.0.1 (`LocalStack` in server mode, `--endpoint-url`).
+"""The CLI against the real stack: template.yaml deployed into emulated AWS on 127.0.0.1.
 
-The stack here is a small CloudFormation stack with the outputs the CLI reads (LaunchTopic,
-RollbackTopic, StateMachine, ParameterStore) and a state machine whose Pass state writes a
-state document like Initialize's; it keeps these tests fast and independent of the full
-template. SQS queues subscribed to the topics show what the CLI published.
+One `LocalStack(mode="server")` for the whole module (moto's backends are process-global, so
+no other local stack may start in this module); the CLI reaches it with `--endpoint-url` and
+reads the local logs from `--state-dir` (the stack's work dir is `<state dir>/work`, as for
+`sagebuild local up`). The tests run in order and build on each other, as a user would: make
+the stack ready for the iris example, run it, look at it, fail a run, roll back, stop.
+The last test runs `sagebuild local up/status/down` as a real background process.
 """
 
 from __future__ import annotations
@@ -12,297 +14,139 @@ import json
 import shlex
 import sys
 import time
+from pathlib import Path
 
 import pytest
+from conftest import IRIS
 from typer.testing import CliRunner
 
 from sagebuild.cli import app
+from sagebuild.session import Stack
 
 pytestmark = pytest.mark.e2e
 STACK = "clitest"
-DOCUMENT = {
-    "run": {
-        "stack": STACK,
-        "version": 3,
-        "execution": "e",
-        "trigger": {"source": "manual", "detail": "from the test"},
-    },
-    "flags": {"train": True},
-    "training": {
-        "name": "job-v3",
-        "status": "Completed",
-        "metrics": [{"MetricName": "validation:rmse", "Value": 0.25}],
-    },
-    "deployment": {"name": "ep", "status": "Completed", "endpoint_config": "clitest-v3-abc"},
-    "error": {"Error": "", "Cause": ""},
-}
-ASL = {
-    "StartAt": "Hold?",
-    "States": {
-        "Hold?": {
-            "Type": "Choice",
-            "Choices": [{"Variable": "$.hold", "IsPresent": True, "Next": "Hold"}],
-            "Default": "Initialize",
-        },
-        "Hold": {"Type": "Wait", "Seconds": 600, "Next": "Initialize"},
-        "Initialize": {"Type": "Pass", "Result": DOCUMENT, "Next": "Train?"},
-        "Train?": {
-            "Type": "Choice",
-            "Choices": [
-                {"Variable": "$.flags.train", "BooleanEquals": True, "Next": "Run Succeeded"}
-            ],
-            "Default": "Run Failed",
-        },
-        "Run Succeeded": {"Type": "Succeed"},
-        "Run Failed": {"Type": "Fail", "Error": "Failed"},
-    },
-}
-TEMPLATE = {
-    "Parameters": {"ConfigFramework": {"Type": "String", "Default": "XGBOOST"}},
-    "Resources": {
-        "LaunchTopic": {"Type": "AWS::SNS::Topic"},
-        "RollbackTopic": {"Type": "AWS::SNS::Topic"},
-        "ParameterStore": {
-            "Type": "AWS::SSM::Parameter",
-            "Properties": {
-                "Name": f"/sagebuild/{STACK}/parameters",
-                "Type": "String",
-                "Value": json.dumps({"framework": "XGBOOST", "trainmaxrun": 2}),
-            },
-        },
-        "PipelineStateMachine": {
-            "Type": "AWS::StepFunctions::StateMachine",
-            "Properties": {
-                "StateMachineName": f"{STACK}-pipeline",
-                "RoleArn": "arn:aws:iam::123456789012:role/states",
-                "DefinitionString": json.dumps(ASL),
-            },
-        },
-    },
-    "Outputs": {
-        "LaunchTopic": {"Value": {"Ref": "LaunchTopic"}},
-        "RollbackTopic": {"Value": {"Ref": "RollbackTopic"}},
-        "ParameterStore": {"Value": {"Ref": "ParameterStore"}},
-        "StateMachine": {"Value": {"Ref": "PipelineStateMachine"}},
-    },
-}
 
 
 @pytest.fixture(scope="module")
-def local():
+def local(tmp_path_factory):
     from sagebuild.local.stack import LocalStack
 
-    stack = LocalStack(None, mode="server", local_services=False)
-    stack.start()
-    try:
-        cfn = stack.client("cloudformation")
-        cfn.create_stack(StackName=STACK, TemplateBody=json.dumps(TEMPLATE))
-        outputs = {
-            o["OutputKey"]: o["OutputValue"]
-            for o in cfn.describe_stacks(StackName=STACK)["Stacks"][0]["Outputs"]
-        }
-        stack.outputs = outputs
-        yield stack
-    finally:
-        stack.stop()
+    state = tmp_path_factory.mktemp("cli-state")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("POWERTOOLS_LOG_LEVEL", "WARNING")
+        with LocalStack(
+            mode="server",
+            stack_name=STACK,
+            parameters={"ConfigFramework": "SCIKIT"},
+            work_dir=state / "work",
+        ) as stack:
+            stack.state_dir = state
+            stack.session = Stack(stack.outputs, stack.client)
+            stack.inbox = stack.session.subscribe_inbox()
+            yield stack
 
 
 @pytest.fixture
-def cli(local, tmp_path, monkeypatch):
-    monkeypatch.setenv("SAGEBUILD_STATE_DIR", str(tmp_path / "state"))
+def cli(local):
     runner = CliRunner()
 
     def invoke(*args: str):
         return runner.invoke(
-            app, ["--local", "--endpoint-url", local.endpoint_url, "--stack", STACK, *args]
+            app,
+            [
+                "--local",
+                "--endpoint-url",
+                local.endpoint_url,
+                "--stack",
+                STACK,
+                "--state-dir",
+                str(local.state_dir),
+                *args,
+            ],
         )
 
     return invoke
 
 
-def _subscribe(local, output: str) -> str:
-    sqs, sns = local.client("sqs"), local.client("sns")
-    url = sqs.create_queue(QueueName=f"{output}-{time.monotonic_ns()}")["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"
-    ]
-    sns.subscribe(
-        TopicArn=local.outputs[output],
-        Protocol="sqs",
-        Endpoint=arn,
-        Attributes={"RawMessageDelivery": "true"},
-    )
-    return url
+def _ok(result) -> str:
+    assert result.exit_code == 0, result.output + (result.stderr or "")
+    return result.stdout
 
 
-def _received(local, url: str) -> dict:
-    messages = local.client("sqs").receive_message(QueueUrl=url, WaitTimeSeconds=2)["Messages"]
-    return json.loads(messages[0]["Body"])
+def _refused(result) -> str:
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    return result.stderr
 
 
-def _run(local, payload: dict | None = None, wait: bool = True) -> str:
-    sfn = local.client("stepfunctions")
-    arn = sfn.start_execution(
-        stateMachineArn=local.outputs["StateMachine"], input=json.dumps(payload or {})
-    )["executionArn"]
-    deadline = time.monotonic() + 30
-    while wait and sfn.describe_execution(executionArn=arn)["status"] == "RUNNING":
-        assert time.monotonic() < deadline, "execution did not finish"
-        time.sleep(0.1)
-    return arn
+def _parameters(local) -> dict:
+    return local.session.get_parameters()
 
 
-def test_outputs_lists_the_stack_outputs(cli, local):
-    result = cli("outputs", "--json")
-    assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout) == local.outputs
+def _serving_config(local) -> str:
+    return local.client("sagemaker").describe_endpoint(
+        EndpointName=local.outputs["SageMakerEndpoint"]
+    )["EndpointConfigName"]
 
 
-def test_a_missing_stack_is_one_line_and_exit_2(local, tmp_path, monkeypatch):
-    monkeypatch.setenv("SAGEBUILD_STATE_DIR", str(tmp_path))
-    result = CliRunner().invoke(
-        app, ["--local", "--endpoint-url", local.endpoint_url, "--stack", "nope", "outputs"]
-    )
-    assert result.exit_code == 2
-    assert result.stderr == (
-        f"error: stack nope not found on the local stack ({local.endpoint_url})\n"
-    )
-
-
-def test_start_publishes_the_launch_message(cli, local):
-    queue = _subscribe(local, "LaunchTopic")
-    result = cli(
-        "start",
-        "--no-train",
-        "--set",
-        "trainmaxrun=2",
-        "--set",
-        "note=hello",
-        "--reason",
-        "new features",
-    )
-    assert result.exit_code == 0, result.output
-    assert "message" in result.stdout
-    assert _received(local, queue) == {
-        "train": False,
-        "overrides": {"trainmaxrun": 2, "note": "hello"},
-        "reason": "new features",
-    }
-
-
-def test_rollback_publishes_the_version(cli, local):
-    queue = _subscribe(local, "RollbackTopic")
-    assert cli("rollback", "--to", "3").exit_code == 0
-    assert _received(local, queue) == {"version": 3}
-    assert cli("rollback").exit_code == 0
-    assert _received(local, queue) == {}
-
-
-def test_params_set_saves_a_valid_change_and_refuses_an_invalid_one(cli, local):
-    ssm = local.client("ssm")
-    name = local.outputs["ParameterStore"]
-    result = cli("params", "set", "trainmaxrun=3", 'hyperparameters={"max_depth": 5}')
-    assert result.exit_code == 0, result.output
-    saved = json.loads(ssm.get_parameter(Name=name)["Parameter"]["Value"])
-    assert saved["trainmaxrun"] == 3 and saved["hyperparameters"] == {"max_depth": 5}
-
-    result = cli("params", "set", "trainmaxrun=-1", "bogus=1")
-    assert result.exit_code == 2
-    assert "nothing saved" in result.stderr and "unknown key 'bogus'" in result.stderr
-    assert json.loads(ssm.get_parameter(Name=name)["Parameter"]["Value"]) == saved
-
-    got = cli("params", "get", "trainmaxrun")
-    assert got.exit_code == 0 and json.loads(got.stdout) == 3
-
-
-def test_history_status_graph_and_logs_of_a_finished_run(cli, local, tmp_path):
-    arn = _run(local)
-    name = arn.split(":")[-1]
-
-    history = cli("history", "--json")
-    assert history.exit_code == 0, history.output
-    row = next(r for r in json.loads(history.stdout) if r["run"] == name)
-    assert row["status"] == "SUCCEEDED"
-    assert row["version"] == 3
-    assert row["metrics"] == {"validation:rmse": 0.25}
-    assert row["endpoint_config"] == "clitest-v3-abc"
-    assert row["trigger"] == "manual: from the test"
-
-    status = cli("status", "--run", name, "--json")
-    assert status.exit_code == 0, status.output
-    view = json.loads(status.stdout)
-    assert view["path"] == ["Hold?", "Initialize", "Train?", "Run Succeeded"]
-    assert view["status"] == "SUCCEEDED" and view["current_state"] is None
-
-    page = tmp_path / "run.html"
-    drawn = cli("graph", "--run", name, "-o", str(page))
-    assert drawn.exit_code == 0, drawn.output
-    text = page.read_text()
-    assert 'class="state visited" data-state="Train?"' in text
-    assert 'class="state idle" data-state="Run Failed"' in text
-
-    table = cli("history")
-    assert table.exit_code == 0 and "v3" in table.stdout and "SUCCEEDED" in table.stdout
-    panel = cli("status", "--run", name)
-    assert panel.exit_code == 0 and "Run Succeeded" in panel.stdout
-
-    steps = cli("logs", "--run", name, "--kind", "steps")
-    assert steps.exit_code == 0, steps.output
-    assert "→ Initialize" in steps.stdout and "ExecutionSucceeded" in steps.stdout
-
-
-def test_stop_aborts_the_running_run_and_watch_exits_1(cli, local):
-    arn = _run(local, {"hold": True}, wait=False)
-    deadline = time.monotonic() + 10
-    while (
-        cli("status", "--json").exit_code != 0
-        or json.loads(cli("status", "--json").stdout)["current_state"] != "Hold"
-    ):
-        assert time.monotonic() < deadline
+def _subjects(local, wanted: str, timeout: float = 15) -> list[str]:
+    deadline, subjects = time.monotonic() + timeout, []
+    while time.monotonic() < deadline:
+        subjects += [n["Subject"] for n in local.session.notifications(local.inbox)]
+        if any(wanted in s for s in subjects):
+            return subjects
         time.sleep(0.2)
-    result = cli("stop")
-    assert result.exit_code == 0, result.output
-    assert arn.split(":")[-1] in result.stdout
-    status = local.client("stepfunctions").describe_execution(executionArn=arn)["status"]
-    assert status == "ABORTED"
-    watched = cli("status", "--run", arn, "--watch", "--json")
-    assert watched.exit_code == 1
-    assert cli("stop").stdout.startswith("no run in progress")
+    return subjects
 
 
-def test_publish_uploads_the_template_and_prints_the_launch_url(cli, local):
-    local.client("s3").create_bucket(Bucket="releases")
-    result = cli("publish", "--bucket", "releases", "--prefix", "v1", "--json")
-    assert result.exit_code == 0, result.output
-    urls = json.loads(result.stdout)
-    assert urls["template_url"].endswith("/v1/template.json")
-    assert "quickcreate?templateURL=" in urls["launch_stack_url"]
-    body = local.client("s3").get_object(Bucket="releases", Key="v1/template.json")["Body"]
-    assert "s3://releases/v1/code/" in body.read().decode()
+# --- user errors ----------------------------------------------------------------------------
 
 
-def test_local_up_status_and_down_run_the_server_in_the_background(tmp_path):
-    state = str(tmp_path / "state")
-    runner = CliRunner()
-    up = runner.invoke(app, ["--state-dir", state, "local", "up", "--no-template", "--json"])
-    try:
-        assert up.exit_code == 0, up.output
-        started = json.loads(up.stdout)
-        assert started["started"] is True
-        assert started["endpoint_url"].startswith("http://127.0.0.1:")
-        status = runner.invoke(app, ["--state-dir", state, "local", "status", "--json"])
-        assert json.loads(status.stdout)["running"] is True
-        again = runner.invoke(app, ["--state-dir", state, "local", "up", "--no-template", "--json"])
-        assert json.loads(again.stdout)["started"] is False
-        missing = runner.invoke(app, ["--state-dir", state, "outputs"])  # local by default
-        assert missing.exit_code == 2
-        assert "on the local stack" in missing.stderr
-    finally:
-        down = runner.invoke(app, ["--state-dir", state, "local", "down"])
-    assert down.exit_code == 0, down.output
-    assert "stopped" in down.stdout
-    status = runner.invoke(app, ["--state-dir", state, "local", "status", "--json"])
-    assert json.loads(status.stdout)["running"] is False
+def test_no_local_stack_running_is_one_line_and_exit_2(tmp_path):
+    result = CliRunner().invoke(app, ["--local", "--state-dir", str(tmp_path), "status"])
+    stderr = _refused(result)
+    assert stderr.count("\n") == 1
+    assert stderr.startswith("error: the local stack is not running")
+    assert "sagebuild local up" in stderr
+
+
+def test_before_any_run_status_and_unknown_runs_are_user_errors(cli):
+    assert "no run yet: start one with: sagebuild start" in _refused(cli("status"))
+    assert "no run named nope" in _refused(cli("status", "--run", "nope"))
+    assert "expected KEY=VALUE, got 'novalue'" in _refused(cli("start", "--set", "novalue"))
+    assert "--kind must be one of" in _refused(cli("logs", "--kind", "bogus"))
+
+
+def test_outputs_lists_the_real_stack_outputs(cli, local):
+    assert json.loads(_ok(cli("outputs", "--json"))) == local.outputs
+    table = _ok(cli("outputs"))
+    assert "LaunchTopic" in table and "StateMachine" in table
+
+
+# --- parameters -----------------------------------------------------------------------------
+
+
+def test_params_set_saves_a_valid_change_and_refuses_a_bad_key_with_the_schema_message(
+    cli, local
+):
+    assert json.loads(_ok(cli("params", "get", "framework"))) == "SCIKIT"
+    assert "saved trainmaxrun" in _ok(cli("params", "set", "trainmaxrun=3"))
+    saved = _parameters(local)
+    assert saved["trainmaxrun"] == 3
+
+    stderr = _refused(cli("params", "set", "trainmaxrun=-1", "bogus=1"))
+    assert "invalid parameters, nothing saved" in stderr
+    assert "unknown key 'bogus'" in stderr and "trainmaxrun" in stderr
+    assert _parameters(local) == saved
+    assert "no key 'nope'" in _refused(cli("params", "get", "nope"))
+
+
+def test_params_validate_checks_the_stored_document_and_a_file(cli, tmp_path):
+    assert "the parameter document is valid" in _ok(cli("params", "validate"))
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"framework": "SCIKIT", "traininstancecount": "many"}))
+    assert "traininstancecount" in _refused(cli("params", "validate", str(bad)))
+    assert "not JSON" in _refused(cli("params", "validate", str(IRIS / "iris.csv")))
 
 
 def _editor(monkeypatch, change: dict) -> None:
@@ -315,15 +159,196 @@ def _editor(monkeypatch, change: dict) -> None:
 
 
 def test_params_edit_saves_only_a_valid_document(cli, local, monkeypatch):
-    ssm, name = local.client("ssm"), local.outputs["ParameterStore"]
-    _editor(monkeypatch, {"trainmaxrun": 5})
-    result = cli("params", "edit")
-    assert result.exit_code == 0, result.output
-    saved = json.loads(ssm.get_parameter(Name=name)["Parameter"]["Value"])
-    assert saved["trainmaxrun"] == 5
+    _editor(monkeypatch, {"trainmaxrun": 4})
+    assert "saved" in _ok(cli("params", "edit"))
+    saved = _parameters(local)
+    assert saved["trainmaxrun"] == 4
 
-    _editor(monkeypatch, {"traininstancetype": "big"})
-    result = cli("params", "edit")
-    assert result.exit_code == 2
-    assert "traininstancetype" in result.stderr and "nothing saved" in result.stderr
-    assert json.loads(ssm.get_parameter(Name=name)["Parameter"]["Value"]) == saved
+    _editor(monkeypatch, {"nosuchkey": 1})
+    stderr = _refused(cli("params", "edit"))
+    assert "unknown key 'nosuchkey'" in stderr and "nothing saved" in stderr
+    assert _parameters(local) == saved
+
+
+# --- code and data --------------------------------------------------------------------------
+
+
+def test_example_iris_uploads_data_and_code_and_sets_the_parameters(cli, local):
+    out = _ok(cli("example", "iris"))
+    assert "ready: sagebuild start --wait" in out
+    code_uri = f"s3://{local.outputs['CodeBucket']}/scripts/source.tar.gz"
+    assert code_uri in out
+    document = _parameters(local)
+    assert document["trainsourcefile"] == code_uri
+    assert document["channels"] == {"train": {"path": "train/iris"}}
+    assert document["metrics"] == [{"Name": "accuracy", "Regex": "accuracy=([0-9.]+)"}]
+    data = local.client("s3").get_object(
+        Bucket=local.outputs["DataBucket"], Key="train/iris/iris.csv"
+    )["Body"]
+    assert data.read() == (IRIS / "iris.csv").read_bytes()
+
+
+def test_upload_code_and_data_put_files_in_the_stack_buckets(cli, local, tmp_path):
+    out = _ok(cli("upload-code", str(IRIS), "--key", "scripts/other.tar.gz"))
+    uri = f"s3://{local.outputs['CodeBucket']}/scripts/other.tar.gz"
+    assert f"uploaded {IRIS} to {uri}" in out
+    assert f"sagebuild params set trainsourcefile={uri}" in out
+    assert "params set" not in _ok(cli("upload-code", str(IRIS)))  # the one in use
+
+    extra = tmp_path / "extra"
+    (extra / "part").mkdir(parents=True)
+    (extra / "a.csv").write_text("1,2\n")
+    (extra / "part" / "b.csv").write_text("3,4\n")
+    listed = json.loads(_ok(cli("upload-data", str(extra), "--prefix", "more/x", "--json")))
+    bucket = local.outputs["DataBucket"]
+    assert listed["uris"] == [f"s3://{bucket}/more/x/a.csv", f"s3://{bucket}/more/x/part/b.csv"]
+    body = local.client("s3").get_object(Bucket=bucket, Key="more/x/part/b.csv")["Body"]
+    assert body.read() == b"3,4\n"
+
+    assert "no such file or directory" in _refused(cli("upload-data", str(tmp_path / "nope")))
+    assert "no .py file" in _refused(cli("upload-code", str(extra)))
+
+
+# --- runs -----------------------------------------------------------------------------------
+
+
+def test_start_wait_follows_the_run_and_prints_the_version_and_metric(cli):
+    out = _ok(cli("start", "--wait", "--reason", "first run"))
+    assert "→ Initialize" in out and "→ Run Succeeded" in out
+    assert "SUCCEEDED" in out and "v1" in out
+    assert "accuracy=0.9667" in out
+
+
+def test_status_shows_the_finished_run(cli):
+    view = json.loads(_ok(cli("status", "--json")))
+    assert view["status"] == "SUCCEEDED" and view["version"] == 1
+    assert view["run"].startswith("sns-")
+    assert view["metric"] == {"accuracy": pytest.approx(0.9667, abs=0.001)}
+    assert view["trigger"] == "sns: first run"
+    assert view["path"][-1] == "Run Succeeded" and view["error"] == ""
+    panel = _ok(cli("status")); from sagebuild.cli_support.render import console; import os; Path("/tmp/cliwork/dbg.txt").write_text(repr((os.environ.get("LINES"), os.environ.get("COLUMNS"), console.size, console.options, console._live_stack, getattr(console, "_render_hooks", None))))
+    assert "v1" in panel and "accuracy=0.9667" in panel and "Run Succeeded" in panel
+
+
+def test_history_is_a_table_in_100_columns_with_details_in_json(cli):
+    rows = json.loads(_ok(cli("history", "--json")))
+    assert len(rows) == 1
+    row = rows[0]
+    assert row["version"] == 1 and row["status"] == "SUCCEEDED"
+    assert row["metrics"] == {"accuracy": pytest.approx(0.9667, abs=0.001)}
+    assert f"{STACK}-v1-" in row["endpoint_config"] and row["run"].startswith("sns-")
+    table = _ok(cli("history"))
+    assert max(len(line) for line in table.splitlines()) <= 100
+    assert "v1" in table and "SUCCEEDED" in table and "accuracy=0.9667" in table
+    assert row["run"][:12] in table and row["run"] not in table  # shortened
+
+
+def test_logs_show_the_training_log_and_the_steps_of_the_latest_run(cli):
+    training = _ok(cli("logs", "--kind", "training"))
+    assert "accuracy=" in training
+    steps = _ok(cli("logs", "--kind", "steps"))
+    assert "→ Initialize" in steps and "ExecutionSucceeded" in steps
+    assert "this run built no image" in _refused(cli("logs", "--kind", "build"))
+
+
+def test_graph_of_the_latest_run_colours_its_path(cli, tmp_path):
+    page = tmp_path / "x.html"
+    assert "wrote" in _ok(cli("graph", "--run", "latest", "-o", str(page)))
+    text = page.read_text()
+    assert text.startswith("<!DOCTYPE html>") or "<svg" in text
+    assert 'class="state visited" data-state="Start Training Job"' in text
+    assert 'class="state idle" data-state="Start Tuning Job"' in text
+
+
+def test_a_failed_training_shows_the_real_error_and_cause(cli):
+    result = cli("start", "--wait", "--set", 'hyperparameters={"model": "no-such-model"}')
+    assert result.exit_code == 1, result.output
+    assert "TrainingFailed" in result.stdout
+    assert "invalid choice: 'no-such-model'" in result.stdout
+    view = json.loads(_ok(cli("status", "--json")))
+    assert view["status"] == "FAILED" and view["error"] == "TrainingFailed"
+    assert "no-such-model" in view["cause"]
+    assert view["job"]["kind"] == "training" and view["job"]["status"] == "Failed"
+    row = json.loads(_ok(cli("history", "--json")))[0]
+    assert row["error"] == "TrainingFailed" and "no-such-model" in row["cause"]
+    assert "TrainingFailed" in _ok(cli("history"))
+
+
+def test_a_lambda_error_shows_its_error_message_not_the_json_around_it(cli):
+    result = cli("start", "--wait", "--set", "bogus=1")
+    assert result.exit_code == 1, result.output
+    view = json.loads(_ok(cli("status", "--json")))
+    assert view["status"] == "FAILED"
+    assert view["error"] == "InvalidParameters"
+    assert "unknown key 'bogus'" in view["cause"]
+    assert "errorType" not in view["cause"] and "errorMessage" not in view["cause"]
+
+
+def test_rollback_after_two_successful_runs_serves_the_first_again(cli, local):
+    first = json.loads(_ok(cli("history", "--json")))[-1]["endpoint_config"]
+    out = _ok(cli("start", "--wait", "--set", 'hyperparameters={"max_depth": 2}'))
+    assert "SUCCEEDED" in out
+    assert _serving_config(local) != first
+    local.session.notifications(local.inbox)
+
+    assert "rollback to the previous version requested" in _ok(cli("rollback"))
+    deadline = time.monotonic() + 30
+    while _serving_config(local) != first:
+        assert time.monotonic() < deadline, "the endpoint was not rolled back"
+        time.sleep(0.2)
+    assert any("rolled back" in s for s in _subjects(local, "rolled back"))
+
+
+def test_rollback_to_a_version_that_does_not_exist_is_refused_by_the_handler(cli, local):
+    serving = _serving_config(local)
+    assert "rollback to version 99 requested" in _ok(cli("rollback", "--to", "99"))
+    assert any("rollback refused" in s for s in _subjects(local, "rollback refused"))
+    assert _serving_config(local) == serving
+
+
+def test_stop_aborts_the_running_run(cli, local):
+    _ok(cli("start", "--reason", "to be stopped"))
+    sfn = local.client("stepfunctions")
+    deadline = time.monotonic() + 20
+    while True:
+        running = sfn.list_executions(
+            stateMachineArn=local.outputs["StateMachine"], statusFilter="RUNNING"
+        )["executions"]
+        if running:
+            break
+        assert time.monotonic() < deadline, "the run did not start"
+        time.sleep(0.1)
+    name = running[0]["name"]
+    assert f"stopped {name}" in _ok(cli("stop"))
+    assert sfn.describe_execution(executionArn=running[0]["executionArn"])["status"] == "ABORTED"
+    view = json.loads(_ok(cli("status", "--run", name, "--json")))
+    assert view["status"] == "ABORTED"
+    assert _ok(cli("stop")).startswith("no run in progress")
+
+
+# --- the local stack as a background process ------------------------------------------------
+
+
+def test_local_up_status_and_down_run_the_real_stack_in_the_background(tmp_path):
+    state = str(tmp_path / "state")
+    runner = CliRunner()
+
+    def sagebuild(*args: str):
+        return runner.invoke(app, ["--state-dir", state, *args])
+
+    up = sagebuild("local", "up", "--json")
+    try:
+        started = json.loads(_ok(up))
+        assert started["started"] is True
+        assert started["endpoint_url"].startswith("http://127.0.0.1:")
+        assert "StateMachine" in started["outputs"]
+        assert json.loads(_ok(sagebuild("local", "status", "--json")))["running"] is True
+        assert json.loads(_ok(sagebuild("local", "up", "--json")))["started"] is False
+        outputs = json.loads(_ok(sagebuild("outputs", "--json")))  # local by default
+        assert outputs == started["outputs"]
+        assert json.loads(_ok(sagebuild("params", "get", "framework"))) == "SCIKIT"
+    finally:
+        down = sagebuild("local", "down")
+    assert "stopped" in _ok(down)
+    assert json.loads(_ok(sagebuild("local", "status", "--json")))["running"] is False
+    assert not Path(state, "server.port").exists()

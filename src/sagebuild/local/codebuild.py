@@ -24,6 +24,8 @@ not run (it is Docker commands). One log file per build: `build_log(build_id)`.
 
 from __future__ import annotations
 
+import copy
+
 import shutil
 import threading
 from collections.abc import Callable
@@ -316,8 +318,9 @@ def _response_start_build(self: CodeBuildResponse) -> Any:
     if self._get_param("sourceVersion"):
         metadata["sourceVersion"] = self._get_param("sourceVersion")
     local = _local()
+    response = copy.deepcopy(metadata)  # as StartBuild answered, before the build moves on
     local.start(LocalBuild(metadata, info, local.work_dir))
-    return ActionResult({"build": metadata})
+    return ActionResult({"build": response})
 
 
 def _batch_get_builds(self: Backend, ids: list[str]) -> list[dict[str, Any]]:

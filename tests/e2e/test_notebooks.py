@@ -1,0 +1,161 @@
+"""The example notebooks, executed in order against one local stack running as a server.
+
+The local stack runs as a background process (`python -m sagebuild.local.server`, as
+`sagebuild local up` starts it); each notebook runs in a fresh `python3` kernel of this
+interpreter (a kernelspec in a temporary `JUPYTER_PATH`), with `state_dir` injected by
+papermill. Every notebook checks its own outcome in its last cell, so a failed run, a wrong
+prediction or a missing notification fails its test here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import nbformat
+import pytest
+from conftest import ROOT
+
+NOTEBOOKS = ROOT / "notebooks"
+ORDER = ["quickstart", "scikit", "xgboost_builtin", "byod", "hpo", "stop_and_rollback"]
+BYOD_SOURCE = "notebook-byod-source/byod.zip"
+SAFE_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_REGION": "us-east-1",
+    "AWS_CONFIG_FILE": os.devnull,
+    "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+    "AWS_EC2_METADATA_DISABLED": "true",
+}
+
+
+def _read(name: str) -> nbformat.NotebookNode:
+    return nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
+
+
+# --- unit: what is committed ----------------------------------------------------------------
+
+
+def test_every_notebook_in_the_folder_is_executed_here():
+    assert sorted(p.stem for p in NOTEBOOKS.glob("*.ipynb")) == sorted(ORDER)
+
+
+@pytest.mark.parametrize("name", ORDER)
+def test_notebook_is_committed_without_outputs(name):
+    notebook = _read(name)
+    nbformat.validate(notebook)
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None, cell.source[:60]
+
+
+@pytest.mark.parametrize("name", ORDER)
+def test_notebook_has_a_parameters_cell_with_the_connection_settings(name):
+    notebook = _read(name)
+    tagged = [c for c in notebook.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1
+    for line in ("stack_name = None", "region = None", 'state_dir = ".sagebuild/local"'):
+        assert line in tagged[0].source
+    assert notebook.metadata["kernelspec"]["name"] == "python3"
+    assert notebook.cells[-1].cell_type == "code" and "assert " in notebook.cells[-1].source
+
+
+# --- end to end: every notebook against the local stack -------------------------------------
+
+
+@pytest.fixture(scope="module")
+def kernel(tmp_path_factory):
+    """A `python3` kernelspec running this interpreter, first on JUPYTER_PATH."""
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    data = tmp_path_factory.mktemp("jupyter")
+    spec_dir = data / "kernels" / "python3"
+    spec_dir.mkdir(parents=True)
+    spec = {
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "Python 3 (sagebuild tests)",
+        "language": "python",
+    }
+    (spec_dir / "kernel.json").write_text(json.dumps(spec))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("JUPYTER_PATH", str(data))
+        for key, value in SAFE_ENV.items():
+            patch.setenv(key, value)
+        for key in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
+            patch.delenv(key, raising=False)
+        assert KernelSpecManager().get_kernel_spec("python3").argv[0] == sys.executable
+        yield patch
+
+
+@pytest.fixture(scope="module")
+def local_stack(kernel, tmp_path_factory):
+    """`python -m sagebuild.local.server` in the background; SIGTERM at the end."""
+    state_dir = tmp_path_factory.mktemp("state")
+    command = [
+        sys.executable,
+        "-m",
+        "sagebuild.local.server",
+        "--port",
+        "0",
+        "--state-dir",
+        str(state_dir),
+        "--stack-name",
+        "notebooks",
+        "--parameter",
+        "ConfigFramework=SCIKIT",
+        "--parameter",
+        f"ExternalCodeBucket={BYOD_SOURCE}",
+        "--fast-waits",
+    ]
+    log_path = state_dir / "server.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(  # noqa: S603 - our own module, our own interpreter
+            command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=ROOT
+        )
+    try:
+        deadline = time.monotonic() + 180
+        while not (state_dir / "server.port").is_file():
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError("the local stack did not start:\n" + log_path.read_text())
+            time.sleep(0.2)
+        # any client a notebook makes without an endpoint URL still lands on the local stack
+        kernel.setenv("AWS_ENDPOINT_URL", (state_dir / "endpoint").read_text().strip())
+        yield state_dir
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            code = process.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+            raise
+    assert code == 0, log_path.read_text()[-3000:]
+    assert not (state_dir / "server.pid").exists()
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("name", ORDER)
+def test_notebook_runs_to_its_own_checks_on_the_local_stack(name, local_stack, tmp_path):
+    import papermill
+
+    output = tmp_path / f"{name}.ipynb"
+    papermill.execute_notebook(
+        str(NOTEBOOKS / f"{name}.ipynb"),
+        str(output),
+        parameters={"state_dir": str(local_stack)},
+        kernel_name="python3",
+        cwd=str(NOTEBOOKS),
+        progress_bar=False,
+        execution_timeout=300,
+    )
+    executed = nbformat.read(output, as_version=4)
+    code_cells = [c for c in executed.cells if c.cell_type == "code"]
+    errors = [o for c in code_cells for o in c.outputs if o.output_type == "error"]
+    assert errors == []
+    assert executed.cells[-1].execution_count is not None
