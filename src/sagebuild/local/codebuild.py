@@ -25,7 +25,6 @@ not run (it is Docker commands). One log file per build: `build_log(build_id)`.
 from __future__ import annotations
 
 import copy
-
 import shutil
 import threading
 from collections.abc import Callable
