@@ -732,12 +732,18 @@ def run_view(target: Target, execution: str) -> dict[str, Any]:
                 "kind": key,
                 "name": job.get("name", ""),
                 "status": job.get("status", ""),
-                "detail": job.get("reason", "") if job.get("status") != "Completed" else "",
+                "detail": _first_line(job.get("reason", "")),
             }
         if described["status"] != "SUCCEEDED":
             view["error"], cause = runs.error_of(document, described)
             view["cause"] = cause[:4000]
     return view
+
+
+def _first_line(text: Any, width: int = 100) -> str:
+    lines = str(text or "").strip().splitlines()
+    line = lines[0] if lines else ""
+    return line if len(line) <= width else line[: width - 1] + "…"
 
 
 def _follow(target: Target, execution: str, as_json: bool, interval: float = 1.0) -> int:
@@ -826,7 +832,7 @@ def history(
     elif not rows:
         console.print("no run yet: start one with: sagebuild start")
     else:
-        console.print(history_table(rows))
+        console.print(history_table(rows, console.width))
 
 
 @app.command("logs")

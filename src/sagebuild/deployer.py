@@ -1,7 +1,9 @@
 """Deploy the stack to AWS: package (like `sam package`), create/update/delete, publish.
 
-Packaging zips every local `CodeUri` with `sagebuild.packaging.build_code_zip` and uploads it
+Packaging zips every local `CodeUri` (its code, plus the third-party packages of its
+`requirements.txt` installed for the Lambda platform, boto3 left to the runtime) and uploads it
 (and every local `DefinitionUri`) to an S3 bucket, rewriting the template to point there. The
+dependency install is cached by the requirements file's hash under `.sagebuild/build/`. The
 SAM transform is left to CloudFormation (`Transform: AWS::Serverless-2016-10-31`, hence
 CAPABILITY_AUTO_EXPAND). Stack operations stream the stack events to a callback until the stack
 reaches a final status. `publish` uploads the packaged template too and returns the console's
@@ -11,22 +13,37 @@ quick-create ("Launch Stack") URL.
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
+import re
+import shutil
+import subprocess
+import sys
 import tempfile
 import time
+import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from sagebuild.cli_support.errors import UserError
-from sagebuild.packaging import build_code_zip, sha256_of
+from sagebuild.packaging import iter_package_files, sha256_of
 
 CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"]
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_TEMPLATE = REPO_ROOT / "template.yaml"
 EventCallback = Callable[[dict[str, Any]], None]
+PipRunner = Callable[[list[str]], None]
+#: The Lambda runtime the zips are built for (template.yaml: python3.11 on x86_64).
+LAMBDA_PLATFORM = ["--platform", "manylinux2014_x86_64", "--implementation", "cp"]
+LAMBDA_PYTHON = "3.11"
+#: Packages the Lambda runtime provides: never bundled, even when a dependency pulls them in.
+RUNTIME_PACKAGES = frozenset({"boto3", "botocore", "s3transfer"})
+REQUIREMENTS = "requirements.txt"
+_COMPLETE = ".sagebuild-complete"
+_FIXED_DATE = (1980, 1, 1, 0, 0, 0)
 
 
 class StackFailed(UserError):
@@ -51,6 +68,96 @@ def _join(prefix: str, key: str) -> str:
     return f"{prefix.strip('/')}/{key}" if prefix.strip("/") else key
 
 
+def pip_arguments(requirements: Path, target: Path) -> list[str]:
+    """`pip` arguments installing `requirements` into `target` for the Lambda platform
+    (binary wheels only: pydantic-core is compiled)."""
+    return [
+        "install",
+        "--target",
+        str(target),
+        *LAMBDA_PLATFORM,
+        "--python-version",
+        LAMBDA_PYTHON,
+        "--only-binary=:all:",
+        "--no-compile",
+        "--disable-pip-version-check",
+        "--quiet",
+        "-r",
+        str(requirements),
+    ]
+
+
+def run_pip(arguments: list[str]) -> None:
+    """Run this interpreter's pip (it needs PyPI); a failure is one line."""
+    try:
+        subprocess.run(  # noqa: S603 - our own interpreter's pip
+            [sys.executable, "-m", "pip", *arguments], check=True, capture_output=True, text=True
+        )
+    except subprocess.CalledProcessError as error:
+        lines = [line for line in (error.stderr or error.stdout or "").splitlines() if line]
+        raise UserError(
+            "installing the Lambda dependencies failed (pip needs PyPI): "
+            + (lines[-1].strip() if lines else f"pip exited with {error.returncode}")
+        ) from error
+
+
+def _distribution(name: str) -> str:
+    """`boto3-1.34.0.dist-info` → `boto3`; `botocore` → `botocore`."""
+    return re.split(r"-\d|\.dist-info$|\.egg-info$|\.pth$", name.lower())[0].replace("-", "_")
+
+
+def _drop_runtime_packages(directory: Path) -> None:
+    for path in list(directory.iterdir()):
+        if _distribution(path.name) in RUNTIME_PACKAGES or path.name in ("bin", "__pycache__"):
+            if path.is_dir():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
+
+
+def install_dependencies(requirements: Path, cache_dir: Path, pip: PipRunner = run_pip) -> Path:
+    """The directory holding `requirements` installed for Lambda, cached by their hash."""
+    requirements = Path(requirements)
+    digest = hashlib.sha256(
+        requirements.read_bytes() + " ".join([*LAMBDA_PLATFORM, LAMBDA_PYTHON]).encode()
+    ).hexdigest()[:16]
+    target = Path(cache_dir) / "deps" / digest
+    if (target / _COMPLETE).is_file():
+        return target
+    partial = target.with_name(f"{digest}.partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
+    pip(pip_arguments(requirements, partial))
+    _drop_runtime_packages(partial)
+    (partial / _COMPLETE).write_text(f"{requirements}\n", encoding="utf-8")
+    shutil.rmtree(target, ignore_errors=True)
+    partial.rename(target)
+    return target
+
+
+def build_function_zip(source_dir: Path, dependencies: Path | None, out: Path) -> Path:
+    """One deterministic Lambda zip: the dependencies, then the code (the code wins a clash).
+
+    Same rules as `sagebuild.packaging.build_code_zip`: sorted entries, fixed timestamps and
+    modes, no caches, so the zip's hash only changes when its content does."""
+    entries: dict[str, Path] = {}
+    if dependencies is not None:
+        for path in iter_package_files(dependencies):
+            name = path.relative_to(dependencies).as_posix()
+            if name != _COMPLETE:
+                entries[name] = path
+    for path in iter_package_files(source_dir):
+        entries[path.relative_to(source_dir).as_posix()] = path
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name in sorted(entries):
+            info = zipfile.ZipInfo(name, _FIXED_DATE)
+            info.external_attr = 0o100644 << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, entries[name].read_bytes())
+    return out
+
+
 @dataclass
 class Packager:
     """Uploads each local artifact once (by content hash) to `bucket`/`prefix`."""
@@ -60,6 +167,9 @@ class Packager:
     prefix: str
     base_dir: Path
     build_dir: Path
+    cache_dir: Path | None = None
+    pip: PipRunner = run_pip
+    on_message: Callable[[str], None] = field(default=lambda text: None)
 
     def __post_init__(self) -> None:
         self._done: dict[Path, str] = {}
@@ -68,11 +178,21 @@ class Packager:
         self.s3.upload_file(str(path), self.bucket, key)
         return key
 
+    def dependencies(self, code_dir: Path) -> Path | None:
+        requirements = code_dir / REQUIREMENTS
+        if not requirements.is_file():
+            return None
+        cache_dir = self.cache_dir or self.base_dir / ".sagebuild" / "build"
+        self.on_message(f"installing {requirements.relative_to(self.base_dir)} for Lambda")
+        return install_dependencies(requirements, cache_dir, self.pip)
+
     def code_uri(self, uri: str) -> str:
         path = (self.base_dir / uri).resolve()
         if path not in self._done:
             if path.is_dir():
-                archive = build_code_zip(path, self.build_dir / f"{path.name}.zip")
+                archive = build_function_zip(
+                    path, self.dependencies(path), self.build_dir / f"{path.name}.zip"
+                )
             elif path.is_file():
                 archive = path
             else:
@@ -92,12 +212,33 @@ class Packager:
 
 
 def package(
-    template: dict[str, Any], base_dir: Path, s3: Any, bucket: str, prefix: str = ""
+    template: dict[str, Any],
+    base_dir: Path,
+    s3: Any,
+    bucket: str,
+    prefix: str = "",
+    *,
+    cache_dir: Path | None = None,
+    pip: PipRunner = run_pip,
+    on_message: Callable[[str], None] = lambda text: None,
 ) -> dict[str, Any]:
-    """A copy of the SAM template with local CodeUri/DefinitionUri uploaded to S3."""
+    """A copy of the SAM template with local CodeUri/DefinitionUri uploaded to S3.
+
+    A code directory with a `requirements.txt` gets its packages bundled (installed with `pip`
+    for the Lambda platform, cached under `cache_dir`, default `<base_dir>/.sagebuild/build`).
+    """
     packaged = copy.deepcopy(template)
     with tempfile.TemporaryDirectory(prefix="sagebuild-package-") as build_dir:
-        packager = Packager(s3, bucket, prefix, Path(base_dir), Path(build_dir))
+        packager = Packager(
+            s3,
+            bucket,
+            prefix,
+            Path(base_dir),
+            Path(build_dir),
+            cache_dir=cache_dir,
+            pip=pip,
+            on_message=on_message,
+        )
         function_globals = (packaged.get("Globals") or {}).get("Function") or {}
         if _is_local(function_globals.get("CodeUri")):
             function_globals["CodeUri"] = packager.code_uri(function_globals["CodeUri"])
@@ -249,7 +390,9 @@ def deploy(
     ensure_bucket(s3, bucket, region)
     template = load_template(template_path)
     on_message(f"packaging {template_path.name} to s3://{bucket}/{prefix}")
-    packaged = package(template, template_path.parent, s3, bucket, prefix or stack)
+    packaged = package(
+        template, template_path.parent, s3, bucket, prefix or stack, on_message=on_message
+    )
     template_url = upload_template(s3, packaged, bucket, prefix or stack, region)
     existing = describe(cfn, stack)
     if existing is not None and existing["StackStatus"] == "ROLLBACK_COMPLETE":

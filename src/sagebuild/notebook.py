@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -195,8 +196,11 @@ def show_notifications(notes: Iterable[dict]) -> list[str]:
     subjects = []
     for note in notes:
         subjects.append(note.get("Subject", ""))
-        first = (note.get("Message") or "").strip().splitlines()[:1]
-        print(f"- {subjects[-1]}" + (f"\n    {first[0]}" if first else ""))
+        message = (note.get("Message") or "").strip()
+        with contextlib.suppress(ValueError):
+            message = json.dumps(json.loads(message))
+        first = message.splitlines()[:1]
+        print(f"- {subjects[-1]}" + (f"\n    {first[0][:200]}" if first else ""))
     return subjects
 
 

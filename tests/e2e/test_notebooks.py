@@ -20,6 +20,8 @@ import nbformat
 import pytest
 from conftest import ROOT
 
+from sagebuild import notebook
+
 NOTEBOOKS = ROOT / "notebooks"
 ORDER = ["quickstart", "scikit", "xgboost_builtin", "byod", "hpo", "stop_and_rollback"]
 BYOD_SOURCE = "notebook-byod-source/byod.zip"
@@ -64,6 +66,51 @@ def test_notebook_has_a_parameters_cell_with_the_connection_settings(name):
         assert line in tagged[0].source
     assert notebook.metadata["kernelspec"]["name"] == "python3"
     assert notebook.cells[-1].cell_type == "code" and "assert " in notebook.cells[-1].source
+
+
+# --- unit: how a notebook finds its stack ---------------------------------------------------
+
+
+def test_connect_finds_the_local_state_dir_from_a_subfolder(tmp_path, monkeypatch):
+    state = tmp_path / ".sagebuild" / "local"
+    state.mkdir(parents=True)
+    (state / "endpoint").write_text("http://127.0.0.1:1")
+    (state / "outputs.json").write_text(json.dumps({"StateMachine": "arn:sm"}))
+    (state / "stack_name").write_text("mine")
+    (tmp_path / "notebooks").mkdir()
+    monkeypatch.chdir(tmp_path / "notebooks")
+    stack = notebook.connect(state_dir=".sagebuild/local")
+    assert stack.name == "mine" and stack.outputs == {"StateMachine": "arn:sm"}
+    assert stack.client("s3").meta.endpoint_url == "http://127.0.0.1:1"
+
+
+def test_connect_without_a_local_stack_says_how_to_start_one(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SAGEBUILD_STATE_DIR", raising=False)
+    with pytest.raises(notebook.NotConnected, match="sagebuild local up"):
+        notebook.connect()
+
+
+def test_connect_uses_the_stack_file_of_the_notebook_instance(tmp_path, monkeypatch):
+    (tmp_path / "stack.json").write_text(json.dumps({"stack": "prod", "region": "eu-west-1"}))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SAGEBUILD_STATE_DIR", raising=False)
+    calls = []
+    monkeypatch.setattr(notebook, "connect_aws", lambda *args: calls.append(args) or "stack")
+    assert notebook.connect() == "stack"
+    assert calls == [("prod", "eu-west-1")]
+
+
+def test_a_named_stack_is_looked_up_on_aws_even_when_the_local_stack_runs(monkeypatch):
+    calls = []
+    monkeypatch.setattr(notebook, "connect_aws", lambda *args: calls.append(args) or "stack")
+    notebook.connect("prod", "us-west-2", state_dir="/nowhere")
+    assert calls == [("prod", "us-west-2")]
+
+
+def test_version_of_reads_the_version_in_a_resource_name():
+    assert notebook.version_of("my-stack-v12-ab12cd") == 12
+    assert notebook.version_of("my-stack") is None
 
 
 # --- end to end: every notebook against the local stack -------------------------------------

@@ -6,6 +6,8 @@ import zipfile
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
+import pytest
+
 from sagebuild import deployer
 
 
@@ -96,3 +98,111 @@ def test_publish_uploads_the_template_next_to_the_code(tmp_path):
     assert template_url == "https://b.s3.amazonaws.com/rel/1/template.json"
     assert b"s3://b/rel/1/code/" in s3.files["b/rel/1/template.json"]
     assert "stackName=demo" in launch
+
+
+class FakePip:
+    """Stands in for `pip install --target DIR ...`: writes a few packages, records the call."""
+
+    def __init__(self) -> None:
+        self.calls: list[list[str]] = []
+
+    def __call__(self, arguments: list[str]) -> None:
+        self.calls.append(arguments)
+        target = Path(arguments[arguments.index("--target") + 1])
+        for name in (
+            "crhelper/__init__.py",
+            "pydantic_core/_pydantic_core.cpython-311-x86_64-linux-gnu.so",
+            "pydantic_core-2.0.dist-info/METADATA",
+            "boto3/__init__.py",
+            "boto3-1.0.dist-info/METADATA",
+            "botocore/__init__.py",
+            "s3transfer/__init__.py",
+            "bin/jp.py",
+            "crhelper/__pycache__/x.cpython-311.pyc",
+        ):
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            (target / name).write_text(name)
+
+
+def _with_requirements(tmp_path: Path, text: str = "crhelper==2.0.12\n") -> Path:
+    template_path = _project(tmp_path)
+    (tmp_path / "code" / "requirements.txt").write_text(text)
+    return template_path
+
+
+def _zip_names(tmp_path: Path, s3: RecordingS3, packaged: dict) -> list[str]:
+    key = packaged["Globals"]["Function"]["CodeUri"].removeprefix("s3://")
+    (tmp_path / "got.zip").write_bytes(s3.files[key])
+    return zipfile.ZipFile(tmp_path / "got.zip").namelist()
+
+
+def test_package_bundles_the_requirements_for_the_lambda_platform_without_boto3(tmp_path):
+    template_path = _with_requirements(tmp_path)
+    pip, s3 = FakePip(), RecordingS3()
+    packaged = deployer.package(
+        deployer.load_template(template_path),
+        tmp_path,
+        s3,
+        "b",
+        cache_dir=tmp_path / "cache",
+        pip=pip,
+    )
+    names = _zip_names(tmp_path, s3, packaged)
+    assert "handler.py" in names and "requirements.txt" in names
+    assert "crhelper/__init__.py" in names
+    assert "pydantic_core/_pydantic_core.cpython-311-x86_64-linux-gnu.so" in names
+    assert not [n for n in names if n.split("/")[0].startswith(("boto3", "botocore", "s3t"))]
+    assert not [n for n in names if n.startswith("bin/") or n.endswith(".pyc")]
+    assert names == sorted(names)
+    (arguments,) = pip.calls
+    assert arguments[:1] == ["install"]
+    assert "--platform manylinux2014_x86_64 --implementation cp" in " ".join(arguments)
+    assert arguments[arguments.index("--python-version") + 1] == "3.11"
+    assert "--only-binary=:all:" in arguments
+    assert arguments[-2:] == ["-r", str(tmp_path / "code" / "requirements.txt")]
+
+
+def test_the_dependency_install_is_cached_by_the_requirements_hash(tmp_path):
+    template_path = _with_requirements(tmp_path)
+    pip = FakePip()
+
+    def package() -> dict:
+        return deployer.package(
+            deployer.load_template(template_path), tmp_path, RecordingS3(), "b", pip=pip
+        )
+
+    first = package()
+    assert package() == first and len(pip.calls) == 1
+    assert len(list((tmp_path / ".sagebuild" / "build" / "deps").iterdir())) == 1
+    (tmp_path / "code" / "requirements.txt").write_text("crhelper==2.0.11\n")
+    package()
+    assert len(pip.calls) == 2
+
+
+def test_a_failed_dependency_install_leaves_nothing_in_the_cache(tmp_path):
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("x\n")
+
+    def failing(arguments: list[str]) -> None:
+        raise deployer.UserError("installing the Lambda dependencies failed (pip needs PyPI): x")
+
+    with pytest.raises(deployer.UserError, match="needs PyPI"):
+        deployer.install_dependencies(requirements, tmp_path / "cache", failing)
+    done = [p for p in (tmp_path / "cache" / "deps").iterdir() if not p.name.endswith(".partial")]
+    assert done == []
+
+
+def test_run_pip_reports_a_pip_failure_as_one_line():
+    with pytest.raises(deployer.UserError) as raised:
+        deployer.run_pip(["--no-such-option"])
+    assert str(raised.value).startswith("installing the Lambda dependencies failed")
+    assert "\n" not in str(raised.value)
+
+
+def test_the_alexa_and_lambdas_directories_each_ship_their_requirements():
+    root = deployer.REPO_ROOT
+    for code_dir in ("lambdas", "alexa"):
+        text = (root / code_dir / "requirements.txt").read_text()
+        packages = [line.split("==")[0] for line in text.splitlines() if line[:1].isalpha()]
+        assert "aws-lambda-powertools" in packages
+        assert "boto3" not in packages and "botocore" not in packages

@@ -73,33 +73,40 @@ def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def history_table(rows: list[dict[str, Any]]) -> Table:
-    """Past runs, one line each, readable in 100 columns (details: `history --json`)."""
-    from rich import box
-
+def history_table(rows: list[dict[str, Any]], width: int = 100) -> Table:
+    """Past runs, one line each, fitting `width` columns (details: `history --json`)."""
     from sagebuild.cli_support.runs import short_name
 
-    table = Table(title="Runs (newest first)", title_justify="left", box=box.SIMPLE_HEAD)
-    table.add_column("ver", no_wrap=True)
-    table.add_column("status", no_wrap=True)
-    table.add_column("started", no_wrap=True)
-    table.add_column("took", no_wrap=True, justify="right")
-    table.add_column("run", no_wrap=True)
-    table.add_column("trigger", no_wrap=True, overflow="ellipsis", max_width=24)
-    table.add_column("result", no_wrap=True, overflow="ellipsis", max_width=30)
+    rest = max(26, min(width, 120) - 52)  # 52: the fixed columns and the gaps
+    result_width = max(14, min(30, rest * 11 // 20))
+    trigger_width = rest - result_width
+    table = Table(
+        title="Runs (newest first)",
+        title_justify="left",
+        box=None,
+        pad_edge=False,
+        header_style="bold underline",
+    )
+    table.add_column("ver", no_wrap=True, width=3)
+    table.add_column("status", no_wrap=True, width=9)
+    table.add_column("started", no_wrap=True, width=11)
+    table.add_column("took", no_wrap=True, justify="right", width=5)
+    table.add_column("run", no_wrap=True, width=12)
+    table.add_column("trigger", no_wrap=True, overflow="ellipsis", width=trigger_width)
+    table.add_column("result", no_wrap=True, overflow="ellipsis", width=result_width)
     for row in rows:
         metrics = metrics_text(row.get("metrics") or {})
         if row.get("status") == "SUCCEEDED" or (metrics and not row.get("error")):
-            result = Text(_clip(metrics or "-", 30))
+            result = Text(_clip(metrics or "-", result_width))
         else:
-            result = Text(_clip(row.get("error") or "-", 30), style="red")
+            result = Text(_clip(row.get("error") or "-", result_width), style="red")
         table.add_row(
             f"v{row['version']}" if row.get("version") else "-",
             status_text(row["status"]),
             row["started_at"][5:16].replace("T", " "),
             _short_duration(row.get("duration_seconds")),
             short_name(row["run"]),
-            _clip(row.get("trigger", ""), 24),
+            _clip(row.get("trigger", ""), trigger_width),
             result,
         )
     return table
