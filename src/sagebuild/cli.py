@@ -554,12 +554,8 @@ IRIS_DATA_KEY = "train/iris/iris.csv"
 @example_app.command("iris")
 def example_iris(ctx: typer.Context, as_json: _JSON = False) -> None:
     """Make the stack ready to run the iris example (scikit-learn): code, data, parameters."""
-    try:
-        from sagebuild.demo import IRIS, demo_parameters
-    except ImportError as error:
-        raise UserError(
-            f"the example needs the local extra (pip install 'sagebuild[local]'): {error}"
-        ) from error
+    from sagebuild.examples import IRIS, iris_parameters
+
     target = target_of(ctx)
     if not (IRIS / "iris.csv").is_file():
         raise UserError(f"the iris example is not where the CLI expects it: {IRIS}")
@@ -569,7 +565,7 @@ def example_iris(ctx: typer.Context, as_json: _JSON = False) -> None:
     framework = str(stored.get("framework") or _stack_framework(target) or "")
     fresh = framework.strip().upper() != "SCIKIT"
     base = config.defaults_for("SCIKIT") if fresh else stored
-    document = {**base, "framework": "SCIKIT", **demo_parameters(code)}
+    document = {**base, "framework": "SCIKIT", **iris_parameters(code)}
     problems = domain.validate(document, "SCIKIT")
     if problems:
         _refuse(problems)

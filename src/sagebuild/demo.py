@@ -16,22 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
-from sagebuild.local.stack import REPO_ROOT, LocalStack
+from sagebuild.examples import IRIS, SPECIES, iris_parameters
+from sagebuild.local.stack import LocalStack
 from sagebuild.session import Stack
-
-IRIS = REPO_ROOT / "examples" / "iris"
-SPECIES = ["setosa", "versicolor", "virginica"]
-
-
-def demo_parameters(source_uri: str) -> dict:
-    """The run settings of the demo (SCIKIT script mode on iris)."""
-    return {
-        "trainsourcefile": source_uri,
-        "trainentrypoint": "train.py",
-        "channels": {"train": {"path": "train/iris"}},
-        "hyperparameters": {"max_depth": 3},
-        "metrics": [{"Name": "accuracy", "Regex": "accuracy=([0-9.]+)"}],
-    }
 
 
 def say(text: str) -> None:
@@ -52,7 +39,7 @@ def run_demo(timings_path: Path | None = None) -> int:
         )
         stack.upload_data(IRIS / "iris.csv", "train/iris/iris.csv")
         source = stack.upload_source(IRIS)
-        stack.update_parameters(**demo_parameters(source))
+        stack.update_parameters(**iris_parameters(source))
         inbox = stack.subscribe_inbox()
         say("  uploaded examples/iris (150 rows) and train.py; publishing to the LaunchTopic")
 

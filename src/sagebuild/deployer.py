@@ -371,6 +371,51 @@ def _failures(cfn: Any, stack_id: str, since: float) -> str:
     return "; ".join(reasons[:5])
 
 
+WheelBuilder = Callable[[Path, Path], Path]
+
+
+def build_wheel(project: Path, out_dir: Path) -> Path:
+    """The sagebuild wheel (the helpers the notebooks import), built with pip, no deps."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    run_pip(["wheel", "--quiet", "--no-deps", "--wheel-dir", str(out_dir), str(project)])
+    [wheel] = sorted(out_dir.glob("sagebuild-*.whl"))
+    return wheel
+
+
+def upload_notebooks(
+    s3: Any,
+    code_bucket: str,
+    project: Path = REPO_ROOT,
+    *,
+    wheel: WheelBuilder = build_wheel,
+    on_message: Callable[[str], None] = lambda text: None,
+) -> list[str]:
+    """Put the notebooks, the examples they use and the helper wheel under notebooks/.
+
+    The notebook instance's OnStart script copies s3://<CodeBucket>/notebooks/ into
+    ~/SageMaker/sagebuild and installs the wheel into its python3 kernel.
+    """
+    files: list[tuple[Path, str]] = [
+        (path, f"notebooks/{path.name}")
+        for path in sorted((project / "notebooks").glob("*"))
+        if path.suffix in {".ipynb", ".md"}
+    ]
+    for example in ("iris", "byod"):
+        root = project / "examples" / example
+        files += [
+            (path, f"notebooks/examples/{example}/{path.relative_to(root).as_posix()}")
+            for path in sorted(root.rglob("*"))
+            if path.is_file() and "__pycache__" not in path.parts
+        ]
+    with tempfile.TemporaryDirectory() as tmp:
+        built = wheel(project, Path(tmp))
+        files.append((built, f"notebooks/wheel/{built.name}"))
+        for path, key in files:
+            s3.put_object(Bucket=code_bucket, Key=key, Body=path.read_bytes())
+    on_message(f"uploaded {len(files)} notebook files to s3://{code_bucket}/notebooks/")
+    return [key for _, key in files]
+
+
 def deploy(
     session: Any,
     stack: str,
@@ -429,7 +474,10 @@ def deploy(
     if final["StackStatus"] != wanted:
         reason = _failures(cfn, stack_id, since) or final.get("StackStatusReason", "")
         raise StackFailed(f"stack {stack} ended {final['StackStatus']}: {reason}")
-    return {o["OutputKey"]: o["OutputValue"] for o in final.get("Outputs") or []}
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in final.get("Outputs") or []}
+    if outputs.get("CodeBucket"):
+        upload_notebooks(s3, outputs["CodeBucket"], template_path.parent, on_message=on_message)
+    return outputs
 
 
 def delete(

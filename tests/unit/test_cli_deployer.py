@@ -206,3 +206,27 @@ def test_the_alexa_and_lambdas_directories_each_ship_their_requirements():
         packages = [line.split("==")[0] for line in text.splitlines() if line[:1].isalpha()]
         assert "aws-lambda-powertools" in packages
         assert "boto3" not in packages and "botocore" not in packages
+
+
+def test_notebooks_examples_and_the_helper_wheel_are_uploaded_for_the_notebook_instance(tmp_path):
+    from moto import mock_aws
+
+    from sagebuild.deployer import REPO_ROOT, upload_notebooks
+
+    def fake_wheel(project, out_dir):
+        wheel = out_dir / "sagebuild-0.1.0-py3-none-any.whl"
+        wheel.write_bytes(b"wheel")
+        return wheel
+
+    with mock_aws():
+        import boto3
+
+        s3 = boto3.client("s3", region_name="us-east-1")
+        s3.create_bucket(Bucket="code")
+        keys = upload_notebooks(s3, "code", REPO_ROOT, wheel=fake_wheel)
+        stored = {o["Key"] for o in s3.list_objects_v2(Bucket="code")["Contents"]}
+    assert set(keys) == stored
+    assert "notebooks/quickstart.ipynb" in stored
+    assert "notebooks/examples/iris/iris.csv" in stored
+    assert "notebooks/examples/byod/serve" in stored
+    assert "notebooks/wheel/sagebuild-0.1.0-py3-none-any.whl" in stored
