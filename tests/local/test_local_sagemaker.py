@@ -653,3 +653,40 @@ def test_patches_work_in_threaded_server_mode(tmp_path: Path) -> None:
     finally:
         uninstall()
         server.stop()
+
+
+def test_byod_serve_on_a_fixed_port_fails_with_a_message_naming_sagemaker_bind_to_port(
+    aws: Aws, tmp_path: Path
+) -> None:
+    import shutil
+
+    with socket.socket() as probe:
+        if probe.connect_ex(("127.0.0.1", 8080)) == 0:
+            pytest.fail("port 8080 is taken on this machine; the test needs it free")
+    image = tmp_path / "fixed-port"
+    shutil.copytree(BYOD, image)
+    serve = (image / "serve").read_text()
+    (image / "serve").write_text(
+        serve.replace('int(os.environ.get("SAGEMAKER_BIND_TO_PORT", "8080"))', "8080")
+    )
+    uri = "123456789012.dkr.ecr.us-east-1.amazonaws.com/byod:fixed-port"
+    images.register(uri, image)
+    _put(aws, "data/train/iris.csv", (IRIS / "iris.csv").read_bytes())
+    _start_training(aws, "fixed", {"k": "1"}, image=uri)
+    final = _wait_training(aws, "fixed")
+    aws.sm.create_model(
+        ModelName="fixed",
+        ExecutionRoleArn=ROLE,
+        PrimaryContainer={
+            "Image": uri,
+            "ModelDataUrl": final["ModelArtifacts"]["S3ModelArtifacts"],
+        },
+    )
+    _create_endpoint(aws, "fixed", "fixed-config", "fixed")
+
+    described = _wait_endpoint(aws, "fixed")
+
+    assert described["EndpointStatus"] == "Failed"
+    assert "instead of SAGEMAKER_BIND_TO_PORT=" in described["FailureReason"]
+    with socket.socket() as probe:
+        assert probe.connect_ex(("127.0.0.1", 8080)) != 0, "the server on 8080 was not stopped"

@@ -140,6 +140,9 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+DEFAULT_SERVING_PORT = 8080  # where a container serves when it ignores SAGEMAKER_BIND_TO_PORT
+
+
 def _ping(port: int, timeout: float = 1.0) -> bool:
     try:
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
@@ -638,12 +641,27 @@ class LocalSageMaker:
             if process.poll() is not None:
                 server.stop()
                 tail = _tail(log_path, 3)
+                hint = (
+                    f" (another server holds the port: make `serve` listen on "
+                    f"SAGEMAKER_BIND_TO_PORT={port} instead of a fixed port)"
+                    if "Address already in use" in tail
+                    else ""
+                )
                 raise _DeployError(
                     f"The primary container for {prefix} did not pass the ping health check: "
-                    f"the model server exited with code {process.returncode}: {tail}"
+                    f"the model server exited with code {process.returncode}: {tail}{hint}"
                 )
             if _ping(port, timeout=0.5):
                 return server
+            slow = time.monotonic() > deadline - timeout + 3  # give our port a head start
+            if slow and port != DEFAULT_SERVING_PORT and _ping(DEFAULT_SERVING_PORT, timeout=0.2):
+                server.stop()
+                raise _DeployError(
+                    f"The primary container for {prefix} did not pass the ping health check: "
+                    f"its server answers on port {DEFAULT_SERVING_PORT} instead of "
+                    f"SAGEMAKER_BIND_TO_PORT={port}; make `serve` listen on the port in "
+                    "SAGEMAKER_BIND_TO_PORT (default 8080), as SageMaker does for every container"
+                )
             if time.monotonic() > deadline or self.closed.is_set():
                 server.stop()
                 raise _DeployError(
