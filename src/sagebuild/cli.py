@@ -1074,6 +1074,23 @@ def rollback(
     console.print(f"rollback to {what} requested: message {message_id}")
 
 
+@app.command("ask")
+def ask_command(
+    ctx: typer.Context,
+    question: Annotated[
+        str, typer.Argument(help="start | stop | status | info | last | rollback | help")
+    ],
+    version: Annotated[
+        int | None, typer.Option(help="With rollback: the version to go back to")
+    ] = None,
+) -> None:
+    """Ask the stack's Alexa skill, as Alexa would (a real request to the skill function)."""
+    from sagebuild.cli_support.alexa import ask
+
+    target = target_of(ctx)
+    console.print(ask(target.client("lambda"), target.output("AlexaLambdaArn"), question, version))
+
+
 @app.command("graph")
 def graph_command(
     ctx: typer.Context,

@@ -305,6 +305,13 @@ def test_rollback_to_a_version_that_does_not_exist_is_refused_by_the_handler(cli
     assert _serving_config(local) == serving
 
 
+def test_ask_talks_to_the_alexa_skill_function_like_alexa_does(cli):
+    assert "version" in _ok(cli("ask", "last")).lower()
+    status = _ok(cli("ask", "status")).lower()
+    assert "no build is running" in status or "succeeded" in status or "finished" in status
+    assert "unknown question 'weather'" in _refused(cli("ask", "weather"))
+
+
 def test_stop_aborts_the_running_run(cli, local):
     _ok(cli("start", "--reason", "to be stopped"))
     sfn = local.client("stepfunctions")

@@ -34,7 +34,9 @@ REGION = "us-east-1"
 ACCOUNT_ID = "123456789012"
 REPO_ROOT = Path(__file__).resolve().parents[3]
 DEFAULT_TEMPLATE = REPO_ROOT / "template.yaml"
-DEFAULT_PARAMETERS = {"PollFloorSeconds": "1"}
+# The local stack waits less between polls and has a skill id, so `sagebuild ask` works.
+LOCAL_SKILL_ID = "amzn1.ask.skill.00000000-0000-4000-8000-00000000local"
+DEFAULT_PARAMETERS = {"PollFloorSeconds": "1", "AlexaSkillId": LOCAL_SKILL_ID}
 SAFE_ENV = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",
