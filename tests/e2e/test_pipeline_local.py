@@ -185,6 +185,26 @@ def test_amazon_builtin_xgboost_trains_and_serves(stack):
     stack.notifications(stack.inbox)
 
 
+def test_xgboost_script_mode_trains_the_users_script_and_serves_it(stack):
+    source = stack.upload_source(ROOT / "examples" / "xgboost", "scripts/xgboost.tar.gz")
+    _, path, result = stack.run(
+        {
+            "framework": "XGBOOST",
+            "trainsourcefile": source,
+            "trainentrypoint": "train.py",
+            "configtrain": "SAGEMAKER",
+            "hyperparameters": {"num_round": 20, "max_depth": 3},
+            "metrics": [{"Name": "validation:merror", "Regex": "validation-merror=([0-9.]+)"}],
+            "channels": {"train": {"path": "train/iris"}},
+        }
+    )
+    assert result["status"] == "SUCCEEDED", (path, result)
+    [metric] = result["output"]["training"]["metrics"]
+    assert metric["MetricName"] == "validation:merror" and metric["Value"] < 0.15
+    assert _accuracy(stack) > 0.85
+    stack.notifications(stack.inbox)
+
+
 def _byod_run(stack: Stack, **overrides) -> tuple[list[str], dict]:
     stack.client("s3").put_object(
         Bucket=SOURCE_BUCKET, Key="byod.zip", Body=zip_directory(ROOT / "examples" / "byod")
