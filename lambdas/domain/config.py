@@ -83,6 +83,15 @@ def _number(value: Any) -> float | None:
     return None
 
 
+def _optional_number(value: Any) -> float | None:
+    if value is None:
+        return None
+    number = _number(value)
+    if number is None:
+        raise _fail("expected a number")
+    return number
+
+
 def _hours(value: Any) -> int | float:
     number = _number(value)
     if number is None or not 0 < number <= MAX_TRAINING_HOURS:
@@ -248,6 +257,15 @@ class TuningObjective(_Strict):
     Regex: Annotated[str | None, BeforeValidator(_optional_text)] = None
 
 
+class DeployGate(_Strict):
+    """What a trained model must reach before it is deployed (checked after training)."""
+
+    MetricName: Text
+    Goal: Annotated[str, BeforeValidator(_choice("Maximize", "Minimize"))] = "Maximize"
+    Threshold: Annotated[float | None, BeforeValidator(_optional_number)] = None
+    MinImprovement: Annotated[float | None, BeforeValidator(_optional_number)] = None
+
+
 class Build(_Strict):
     Training: Flag | None = None
     Inference: Flag | None = None
@@ -354,6 +372,7 @@ class Config(_Strict):
     train: Flag = True
     deployEndpoint: Flag = True
     build: Build | None = None
+    deploygate: DeployGate | None = None
     # training
     traininstancetype: InstanceType = "ml.m5.large"
     traininstancecount: WholeNumber = 1

@@ -41,6 +41,10 @@ class HookFailed(SageBuildError):
     """The ETL or PostProcess state machine did not succeed."""
 
 
+class QualityGateFailed(SageBuildError):
+    """The trained model does not reach the deploy gate (threshold or the live version)."""
+
+
 class ModelArtifactNotFound(SageBuildError):
     """A run without training found no artifact to deploy."""
 
@@ -73,6 +77,7 @@ ERROR_NAMES = frozenset(
         TrainingFailed,
         TuningFailed,
         HookFailed,
+        QualityGateFailed,
         ModelArtifactNotFound,
         DeployFailed,
         SilentRollback,

@@ -36,7 +36,13 @@ def _cause_text(error: dict) -> str:
     return str(cause)
 
 
+_STEP_OF_ERROR = {"QualityGateFailed": "the deploy gate", "InvalidParameters": "initialize"}
+
+
 def _failed_step(state: dict) -> str:
+    named = _STEP_OF_ERROR.get((state.get("error") or {}).get("Error", ""))
+    if named:
+        return named
     for key, label in (
         ("deployment", "deploy"),
         ("inference_image_build", "inference image build"),

@@ -62,6 +62,7 @@ def decide_flags(document: dict, framework: str, settings: Settings) -> dict:
         "etl": bool(settings.etl_state_machine),
         "train": train,
         "tune": train and document.get("configtrain") == "SAGEMAKERHPO",
+        "gate": train and bool(document.get("deploygate")),
         "build_training_image": build_flag("Training", "TrainingImage", train),
         "build_inference_image": build_flag("Inference", "InferenceImage", True),
         "deploy": bool(document.get("deployEndpoint", True)),
@@ -154,6 +155,7 @@ def initialize_run(
             "previous_config": (current or {}).get("EndpointConfigName", ""),
         },
         "model": {"name": "", "model_data_url": ""},
+        "gate": {},
         "error": {"Error": "", "Cause": ""},
     }
     state.update({key: jobs.not_started() for key in LOOP_KEYS})

@@ -118,3 +118,15 @@ def find_model_artifact(state: dict, settings: Settings, aws: ClientFactory) -> 
             "parameter to an s3:// model.tar.gz, or run a training first"
         )
     return Job(name=source, status=status.COMPLETED, extra={"artifact": artifact, "metrics": []})
+
+
+def check_quality_gate(state: dict, settings: Settings, aws: ClientFactory) -> dict:
+    """The run's metrics against `deploygate` and the live version's (the version record)."""
+    from domain.gate import check_gate
+
+    live = read_json_parameter(aws, settings.version_parameter_name)
+    return check_gate(
+        state["config"]["deploygate"],
+        state["training"].get("metrics", []),
+        live.get("metrics", []) if live.get("endpoint_config") else [],
+    )

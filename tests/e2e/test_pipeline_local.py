@@ -115,6 +115,24 @@ def test_failed_training_names_the_reason_and_leaves_the_endpoint_serving(stack)
     assert _accuracy(stack) > 0.85
 
 
+def test_a_model_below_the_deploy_gate_is_not_deployed(stack):
+    before = _serving_config(stack)
+    models_before = stack.client("sagemaker").list_models()["Models"]
+    _, path, result = stack.run(
+        {
+            "hyperparameters": {"max_depth": 1},
+            "deploygate": {"MetricName": "accuracy", "Threshold": 0.9},
+        }
+    )
+    assert result["status"] == "FAILED"
+    assert path[-4:] == ["Quality Gate?", "Check Quality Gate", "Notify Failed", "Run Failed"]
+    note = _last_notification(stack)
+    assert "The run failed at the deploy gate: accuracy = " in note["Message"]
+    assert "below the deploy gate's threshold 0.9" in note["Message"]
+    assert _serving_config(stack) == before
+    assert stack.client("sagemaker").list_models()["Models"] == models_before
+
+
 def test_broken_inference_code_is_rolled_back_and_cleaned_up_while_the_old_version_serves(stack):
     before = _serving_config(stack)
     broken = stack.upload_source(ROOT / "examples" / "broken_inference", "scripts/broken.tar.gz")

@@ -77,6 +77,7 @@ def test_choice_states_are_questions_and_read_paths_initialize_sets():
             "etl",
             "train",
             "tune",
+            "gate",
             "build_training_image",
             "build_inference_image",
             "deploy",

@@ -28,6 +28,7 @@ STEP_FUNCTIONS = [
     "PollTrainingJobFunction", "StartTuningJobFunction", "PollTuningJobFunction",
     "FindModelArtifactFunction", "CreateModelFunction", "CreateEndpointConfigFunction",
     "DeployEndpointFunction", "PollEndpointFunction", "VerifyEndpointFunction",
+    "CheckQualityGateFunction",
     "CleanUpDeployFunction", "RecordVersionFunction",
 ]  # fmt: skip
 CUSTOM_RESOURCES = {
