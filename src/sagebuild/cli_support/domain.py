@@ -59,3 +59,11 @@ def validate(document: object, framework: str | None) -> list[str]:
     except errs.UnsupportedConfiguration as error:
         return [str(error)]
     return []
+
+
+def loop_keys() -> tuple[str, ...]:
+    """The state document's start/poll loop keys (`domain.run.LOOP_KEYS`)."""
+    _ensure_path()
+    from domain.run import LOOP_KEYS
+
+    return LOOP_KEYS

@@ -12,16 +12,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from sagebuild.cli_support import domain
 from sagebuild.cli_support.errors import UserError
 
-LOOP_KEYS = (
-    "etl",
-    "training_image_build",
-    "training",
-    "inference_image_build",
-    "deployment",
-    "postprocess",
-)
 _FAILURE_EVENTS = (
     "TaskFailed",
     "TaskTimedOut",
@@ -144,7 +137,7 @@ def state_document(events: list[dict[str, Any]]) -> dict[str, Any] | None:
 
 def active_job(document: dict[str, Any] | None) -> tuple[str, dict[str, Any]] | None:
     """(loop key, job) of the start/poll loop in progress, if any."""
-    for key in LOOP_KEYS:
+    for key in domain.loop_keys():
         job = (document or {}).get(key)
         if isinstance(job, dict) and job.get("status") == "InProgress":
             return key, job
@@ -278,7 +271,7 @@ def error_of(document: dict[str, Any] | None, described: dict[str, Any]) -> tupl
 def finished_job(document: dict[str, Any] | None) -> tuple[str, dict[str, Any]] | None:
     """(loop key, job) of the last start/poll loop that ran (for a run that has ended)."""
     found = None
-    for key in LOOP_KEYS:
+    for key in domain.loop_keys():
         job = (document or {}).get(key)
         if isinstance(job, dict) and job.get("name") and job.get("status") != "NotStarted":
             found = (key, job)
