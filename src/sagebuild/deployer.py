@@ -29,7 +29,7 @@ from typing import Any
 from urllib.parse import quote
 
 from sagebuild.cli_support.errors import UserError
-from sagebuild.packaging import iter_package_files, sha256_of
+from sagebuild.packaging import iter_package_files, rewrite_local_uris, sha256_of
 
 CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"]
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -58,10 +58,6 @@ def load_template(path: Path) -> dict[str, Any]:
         return dict(yaml_parse(Path(path).read_text(encoding="utf-8")))
     except FileNotFoundError as error:
         raise UserError(f"template not found: {path}") from error
-
-
-def _is_local(uri: Any) -> bool:
-    return isinstance(uri, str) and bool(uri) and "://" not in uri
 
 
 def _join(prefix: str, key: str) -> str:
@@ -239,22 +235,7 @@ def package(
             pip=pip,
             on_message=on_message,
         )
-        function_globals = (packaged.get("Globals") or {}).get("Function") or {}
-        if _is_local(function_globals.get("CodeUri")):
-            function_globals["CodeUri"] = packager.code_uri(function_globals["CodeUri"])
-        for resource in (packaged.get("Resources") or {}).values():
-            properties = resource.get("Properties") or {}
-            kind = resource.get("Type")
-            if kind == "AWS::Serverless::Function" and _is_local(properties.get("CodeUri")):
-                properties["CodeUri"] = packager.code_uri(properties["CodeUri"])
-            elif kind == "AWS::Serverless::StateMachine" and _is_local(
-                properties.get("DefinitionUri")
-            ):
-                properties["DefinitionUri"] = packager.definition_uri(properties["DefinitionUri"])
-            elif kind == "AWS::Serverless::LayerVersion" and _is_local(
-                properties.get("ContentUri")
-            ):
-                properties["ContentUri"] = packager.code_uri(properties["ContentUri"])
+        rewrite_local_uris(packaged, packager.code_uri, packager.definition_uri)
     return packaged
 
 

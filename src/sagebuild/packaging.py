@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 #: Directory and file names that never belong in a deployment package.
 EXCLUDED_DIRS = frozenset(
@@ -57,3 +58,31 @@ def build_code_zip(source_dir: Path, out: Path) -> Path:
 def sha256_of(path: Path) -> str:
     """Hex sha256 of a file (the zip's identity in caches and S3 keys)."""
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def is_local_uri(uri: Any) -> bool:
+    """A CodeUri/DefinitionUri that names a local path (not a URL, not an S3 object dict)."""
+    return isinstance(uri, str) and bool(uri) and "://" not in uri
+
+
+def rewrite_local_uris(
+    template: dict[str, Any],
+    code_uri: Callable[[str], Any],
+    definition_uri: Callable[[str], Any],
+) -> None:
+    """Replace, in place, every local CodeUri/ContentUri/DefinitionUri of a SAM template with
+    what the packager uploaded (what `sam package` does)."""
+    function_globals = (template.get("Globals") or {}).get("Function") or {}
+    if is_local_uri(function_globals.get("CodeUri")):
+        function_globals["CodeUri"] = code_uri(function_globals["CodeUri"])
+    for resource in (template.get("Resources") or {}).values():
+        properties = resource.get("Properties") or {}
+        kind = resource.get("Type")
+        if kind == "AWS::Serverless::Function" and is_local_uri(properties.get("CodeUri")):
+            properties["CodeUri"] = code_uri(properties["CodeUri"])
+        elif kind == "AWS::Serverless::StateMachine" and is_local_uri(
+            properties.get("DefinitionUri")
+        ):
+            properties["DefinitionUri"] = definition_uri(properties["DefinitionUri"])
+        elif kind == "AWS::Serverless::LayerVersion" and is_local_uri(properties.get("ContentUri")):
+            properties["ContentUri"] = code_uri(properties["ContentUri"])

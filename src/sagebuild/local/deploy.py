@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sagebuild.packaging import build_code_zip, sha256_of
+from sagebuild.packaging import build_code_zip, rewrite_local_uris, sha256_of
 
 REGION = "us-east-1"
 DEPLOYMENT_BUCKET = "sagebuild-local-deployment"
@@ -50,10 +50,6 @@ def load_template(template_path: Path) -> dict[str, Any]:
     from samtranslator.yaml_helper import yaml_parse
 
     return yaml_parse(Path(template_path).read_text(encoding="utf-8"))
-
-
-def _is_local(uri: Any) -> bool:
-    return isinstance(uri, str) and not uri.startswith("s3://") and "://" not in uri
 
 
 class _Packager:
@@ -94,18 +90,7 @@ def package(
     packaged = copy.deepcopy(template)
     with tempfile.TemporaryDirectory(prefix="sagebuild-package-") as build_dir:
         packager = _Packager(Path(base_dir), s3, bucket, Path(build_dir))
-        function_globals = (packaged.get("Globals") or {}).get("Function") or {}
-        if _is_local(function_globals.get("CodeUri")):
-            function_globals["CodeUri"] = packager.code_uri(function_globals["CodeUri"])
-        for resource in (packaged.get("Resources") or {}).values():
-            properties = resource.get("Properties") or {}
-            kind = resource.get("Type")
-            if kind == "AWS::Serverless::Function" and _is_local(properties.get("CodeUri")):
-                properties["CodeUri"] = packager.code_uri(properties["CodeUri"])
-            elif kind == "AWS::Serverless::StateMachine" and _is_local(
-                properties.get("DefinitionUri")
-            ):
-                properties["DefinitionUri"] = packager.definition_uri(properties["DefinitionUri"])
+        rewrite_local_uris(packaged, packager.code_uri, packager.definition_uri)
     return packaged
 
 
