@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from conftest import IRIS, ROOT, iris_parameters
 
@@ -63,6 +65,57 @@ def test_endpoint_that_never_comes_up_is_deleted_with_its_model_and_config(local
     assert sagemaker.list_endpoints()["Endpoints"] == []
     assert sagemaker.list_endpoint_configs()["EndpointConfigs"] == []
     assert sagemaker.list_models()["Models"] == []
+
+
+def test_a_stack_update_adds_etl_and_postprocess_hooks_and_merges_parameters(local):
+    stack = local.stack
+    stack.set_parameters(iris_parameters(stack.upload_source(IRIS)))
+    sfn = local.client("stepfunctions")
+    role = local.client("iam").create_role(
+        RoleName="hooks",
+        AssumeRolePolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Action": "sts:AssumeRole",
+                        "Principal": {"Service": "states.amazonaws.com"},
+                    }
+                ],
+            }
+        ),
+    )["Role"]["Arn"]
+    hook = json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Pass", "End": True}}})
+    etl = sfn.create_state_machine(name="etl", definition=hook, roleArn=role)["stateMachineArn"]
+    post = sfn.create_state_machine(name="post", definition=hook, roleArn=role)["stateMachineArn"]
+    local.update(
+        {
+            "ETLStateMachine": etl,
+            "PostProcessStateMachine": post,
+            "Parameters": json.dumps({"hostinstancecount": 2}),
+        }
+    )
+    assert stack.get_parameters()["hostinstancecount"] == 2  # merged by Custom::ParameterMerge
+    assert stack.get_parameters()["trainentrypoint"] == "train.py"  # the rest kept
+
+    _, path, result = stack.run({"reason": "with hooks"})
+    assert result["status"] == "SUCCEEDED", path
+    for state in ("Start ETL", "Poll ETL", "Start PostProcess", "Poll PostProcess"):
+        assert state in path
+    assert path.index("Poll ETL") < path.index("Train?") < path.index("Start PostProcess")
+    [etl_run] = sfn.list_executions(stateMachineArn=etl)["executions"]
+    sent = json.loads(sfn.describe_execution(executionArn=etl_run["executionArn"])["input"])
+    assert sent["run"]["version"] == result["output"]["run"]["version"]
+    stack.notifications(stack.inbox)
+
+
+def test_a_bad_parameters_document_at_update_is_rejected_and_changes_nothing(local):
+    stack = local.stack
+    before = stack.get_parameters()
+    with pytest.raises(Exception, match="traininstancecount"):
+        local.update({"Parameters": json.dumps({"traininstancecount": "many"})})
+    assert stack.get_parameters() == before
 
 
 def test_stack_delete_empties_its_buckets_and_removes_the_endpoint_and_nothing_else(local):

@@ -6,6 +6,7 @@
 - `custom_resources`: custom resources get Create, Update and Delete; failures fail the stack.
 - `skipped_types`: resource types moto skips are created by us; unknown types fail the deploy.
 - `sns_delivery`: SNS → Lambda events carry the real message id, topic and attributes.
+- `stack_update`: an update modifies only resources whose JSON or parameters changed.
 
 `install_all()` applies them all and returns one uninstall callable (undoes them in reverse).
 """
@@ -20,7 +21,14 @@ def install_all(
     *, cache_dir: Path | None = None, endpoint_url: str | None = None
 ) -> Callable[[], None]:
     """Install every extension; returns the uninstall callable."""
-    from . import custom_resources, lambda_runner, skipped_types, sns_delivery, stepfunctions
+    from . import (
+        custom_resources,
+        lambda_runner,
+        skipped_types,
+        sns_delivery,
+        stack_update,
+        stepfunctions,
+    )
 
     undo: list[Callable[[], None]] = []
     try:
@@ -29,6 +37,7 @@ def install_all(
         undo.append(custom_resources.install())
         undo.append(skipped_types.install())
         undo.append(sns_delivery.install())
+        undo.append(stack_update.install())
     except BaseException:
         for step in reversed(undo):
             step()

@@ -377,6 +377,21 @@ def _patched_parse_and_update(original: Callable[..., Any]) -> Callable[..., Any
     def parse_and_update_resource(
         logical_id: str, resource_json: dict[str, Any], resources_map: Any, *args: Any, **kw: Any
     ) -> Any:
+        # moto's update ignores Conditions: a resource whose condition is false would be
+        # "updated" (and fail on references to other condition-false resources), and one
+        # whose condition turned true would never be created. Honour them as create does.
+        existing = resources_map._parsed_resources.get(logical_id)
+        condition = resource_json.get("Condition")
+        if condition and not resources_map.lazy_condition_map[condition]:
+            if existing is not None:
+                resources_map._delete_resource(existing, resource_json)
+            return None
+        if existing is None:
+            from moto.cloudformation import parsing
+
+            return parsing.parse_and_create_resource(
+                logical_id, resource_json, resources_map, *args, **kw
+            )
         try:
             updated = original(logical_id, resource_json, resources_map, *args, **kw)
         except _Abort:

@@ -327,7 +327,10 @@ class LambdaRunner:
 
     # -- loading
     def _load(self, fn: Any, sha: str, code_dir: Path) -> _LoadedFunction:
-        key = (fn.function_arn, str(fn.version), sha, str(fn.handler))
+        # A new configuration (code, handler or environment) gets a fresh execution
+        # environment, as on Lambda: module-level caches never see the old settings.
+        settings = json.dumps(fn.environment_vars or {}, sort_keys=True, default=str)
+        key = (fn.function_arn, str(fn.version), sha, f"{fn.handler}|{settings}")
         with self._lock:
             loaded = self._loaded.get(key)
             if loaded is not None:
