@@ -266,6 +266,13 @@ class DeployGate(_Strict):
     MinImprovement: Annotated[float | None, BeforeValidator(_optional_number)] = None
 
 
+class Approval(_Strict):
+    """A person approves each new version before it is deployed (Step Functions task token)."""
+
+    Required: Flag = True
+    TimeoutHours: Hours = 24
+
+
 class Build(_Strict):
     Training: Flag | None = None
     Inference: Flag | None = None
@@ -373,6 +380,7 @@ class Config(_Strict):
     deployEndpoint: Flag = True
     build: Build | None = None
     deploygate: DeployGate | None = None
+    approval: Approval | None = None
     # training
     traininstancetype: InstanceType = "ml.m5.large"
     traininstancecount: WholeNumber = 1

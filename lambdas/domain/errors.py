@@ -45,6 +45,10 @@ class QualityGateFailed(SageBuildError):
     """The trained model does not reach the deploy gate (threshold or the live version)."""
 
 
+class ApprovalRejected(SageBuildError):
+    """A person rejected the new version (sent with SendTaskFailure by `sagebuild reject`)."""
+
+
 class ModelArtifactNotFound(SageBuildError):
     """A run without training found no artifact to deploy."""
 
@@ -78,6 +82,7 @@ ERROR_NAMES = frozenset(
         TuningFailed,
         HookFailed,
         QualityGateFailed,
+        ApprovalRejected,
         ModelArtifactNotFound,
         DeployFailed,
         SilentRollback,

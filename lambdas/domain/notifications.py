@@ -14,7 +14,7 @@ from domain.aws import ClientFactory
 
 MAX_SUBJECT = 100  # SNS limit
 MAX_BODY = 8 * 1024
-KINDS = ("started", "succeeded", "failed", "rolled_back", "queued")
+KINDS = ("started", "succeeded", "failed", "rolled_back", "queued", "approval")
 
 
 @dataclass(frozen=True)
@@ -36,13 +36,20 @@ def _cause_text(error: dict) -> str:
     return str(cause)
 
 
-_STEP_OF_ERROR = {"QualityGateFailed": "the deploy gate", "InvalidParameters": "initialize"}
+_STEP_OF_ERROR = {
+    "QualityGateFailed": "the deploy gate",
+    "InvalidParameters": "initialize",
+    "ApprovalRejected": "approval (rejected)",
+}
 
 
 def _failed_step(state: dict) -> str:
-    named = _STEP_OF_ERROR.get((state.get("error") or {}).get("Error", ""))
-    if named:
-        return named
+    error = (state.get("error") or {}).get("Error", "")
+    if error in _STEP_OF_ERROR:
+        return _STEP_OF_ERROR[error]
+    waiting = (state.get("deployment") or {}).get("status") == "NotStarted"
+    if error == "States.Timeout" and (state.get("flags") or {}).get("approval") and waiting:
+        return "approval (nobody answered in time)"
     for key, label in (
         ("deployment", "deploy"),
         ("inference_image_build", "inference image build"),
@@ -83,6 +90,7 @@ def build_notification(
         "failed": "FAILED",
         "rolled_back": "rolled back",
         "queued": "queued",
+        "approval": "waiting for approval",
     }[kind]
     subject = f"sagebuild {stack} {label}: {outcome}"[:MAX_SUBJECT]
     lines = [f"Stack: {stack}", f"Version: {version or 'not assigned'}"]
@@ -114,6 +122,15 @@ def build_notification(
             lines.append("Cleaned up: " + ", ".join(cleanup))
         if endpoint:
             lines.append("The endpoint keeps serving the previous version (if it had one).")
+    elif kind == "approval":
+        hours = (state.get("approval") or {}).get("timeout_seconds", 0) / 3600
+        lines.insert(
+            0,
+            f"Version {version} is trained and waits for your approval before it "
+            f"is deployed (the request times out in {hours:g} h).",
+        )
+        lines.append(f"Approve: sagebuild approve --stack {stack}")
+        lines.append(f'Reject:  sagebuild reject --stack {stack} --reason "..."')
     elif kind == "succeeded":
         lines.insert(
             0,
@@ -121,6 +138,9 @@ def build_notification(
             if state.get("flags", {}).get("deploy")
             else f"Version {version} built its model (deploy was off).",
         )
+    approved_by = (state.get("approval") or {}).get("by")
+    if approved_by and kind == "succeeded":
+        lines.append(f"Approved by: {approved_by}")
     duration = _duration(state, now)
     if duration and kind != "started":
         lines.append(f"Duration: {duration}")

@@ -63,6 +63,8 @@ def decide_flags(document: dict, framework: str, settings: Settings) -> dict:
         "train": train,
         "tune": train and document.get("configtrain") == "SAGEMAKERHPO",
         "gate": train and bool(document.get("deploygate")),
+        "approval": bool(document.get("deployEndpoint", True))
+        and bool((document.get("approval") or {}).get("Required")),
         "build_training_image": build_flag("Training", "TrainingImage", train),
         "build_inference_image": build_flag("Inference", "InferenceImage", True),
         "deploy": bool(document.get("deployEndpoint", True)),
@@ -156,6 +158,11 @@ def initialize_run(
         },
         "model": {"name": "", "model_data_url": ""},
         "gate": {},
+        "approval": {
+            "timeout_seconds": max(
+                1, int(float((document.get("approval") or {}).get("TimeoutHours") or 24) * 3600)
+            ),
+        },
         "error": {"Error": "", "Cause": ""},
     }
     state.update({key: jobs.not_started() for key in LOOP_KEYS})

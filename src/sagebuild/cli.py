@@ -795,6 +795,46 @@ def status(
         console.print(status_view(view))
 
 
+def _waiting_approval(target: Target) -> tuple[Any, str, str]:
+    """(client, run name, task token) of the run that waits for approval."""
+    sfn, machine = _sfn(target)
+    for item in runs.list_runs(sfn, machine, limit=100):
+        if item["status"] != "RUNNING":
+            continue
+        token = runs.approval_token(runs.history_events(sfn, item["executionArn"]))
+        if token:
+            return sfn, item["name"], token
+    raise UserError("no run is waiting for approval (see: sagebuild status)")
+
+
+def _approver() -> str:
+    import getpass
+
+    return os.environ.get("SAGEBUILD_APPROVER") or getpass.getuser()
+
+
+@app.command("approve")
+def approve(ctx: typer.Context) -> None:
+    """Approve the version that waits in Request Approval: it is deployed."""
+    sfn, name, token = _waiting_approval(target_of(ctx))
+    answer = {"approved": True, "by": _approver(), "at": datetime.now(UTC).isoformat()}
+    sfn.send_task_success(taskToken=token, output=json.dumps(answer))
+    console.print(f"approved {name} as {answer['by']}: it deploys now")
+
+
+@app.command("reject")
+def reject(
+    ctx: typer.Context,
+    reason: Annotated[str, typer.Option(help="Why (goes into the failure notification)")] = "",
+) -> None:
+    """Reject the version that waits in Request Approval: it is not deployed."""
+    sfn, name, token = _waiting_approval(target_of(ctx))
+    who = _approver()
+    cause = f"rejected by {who}" + (f": {reason}" if reason else "")
+    sfn.send_task_failure(taskToken=token, error="ApprovalRejected", cause=cause)
+    console.print(f"rejected {name}: {cause}")
+
+
 @app.command("stop")
 def stop(ctx: typer.Context) -> None:
     """Stop the running run (StopExecution)."""

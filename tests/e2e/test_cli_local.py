@@ -332,6 +332,63 @@ def test_stop_aborts_the_running_run(cli, local):
     assert _ok(cli("stop")).startswith("no run in progress")
 
 
+def _wait_for_state(local, state: str, timeout: float = 60) -> str:
+    sfn = local.client("stepfunctions")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for execution in sfn.list_executions(
+            stateMachineArn=local.outputs["StateMachine"], statusFilter="RUNNING"
+        )["executions"]:
+            events = sfn.get_execution_history(
+                executionArn=execution["executionArn"], maxResults=1000
+            )["events"]
+            entered = [e for e in events if e["type"].endswith("StateEntered")]
+            if entered and entered[-1]["stateEnteredEventDetails"]["name"] == state:
+                return execution["executionArn"]
+        time.sleep(0.2)
+    seen = [
+        (e["name"], e["status"])
+        for e in sfn.list_executions(stateMachineArn=local.outputs["StateMachine"])["executions"]
+    ]
+    raise AssertionError(f"no run reached {state}; runs: {seen}")
+
+
+def test_approval_waits_for_a_person_then_approve_deploys(cli, local, monkeypatch):
+    monkeypatch.setenv("SAGEBUILD_APPROVER", "ana")
+    assert "no run is waiting for approval" in _refused(cli("approve"))
+    _ok(cli("params", "set", 'approval={"Required": true, "TimeoutHours": 1}'))
+    local.session.notifications(local.inbox)
+    before = _serving_config(local)
+    _ok(cli("start", "--reason", "needs approval"))
+    arn = _wait_for_state(local, "Request Approval")
+    assert any("waiting for approval" in s for s in _subjects(local, "waiting for approval"))
+    assert "as ana: it deploys now" in _ok(cli("approve"))
+    for _ in local.session.follow(arn, timeout=120):
+        pass
+    final = local.session.run_result(arn)
+    assert final["status"] == "SUCCEEDED"
+    assert final["output"]["approval"]["by"] == "ana"
+    assert _serving_config(local) != before
+
+
+def test_reject_fails_the_run_and_keeps_the_live_version(cli, local, monkeypatch):
+    monkeypatch.setenv("SAGEBUILD_APPROVER", "bo")
+    before = _serving_config(local)
+    models = len(local.client("sagemaker").list_models()["Models"])
+    _ok(cli("start", "--reason", "to be rejected"))
+    arn = _wait_for_state(local, "Request Approval")
+    assert "rejected" in _ok(cli("reject", "--reason", "metrics look worse"))
+    for _ in local.session.follow(arn, timeout=120):
+        pass
+    assert local.session.run_result(arn)["status"] == "FAILED"
+    notes = local.session.notifications(local.inbox)
+    failed = [n for n in notes if n["Subject"].endswith("FAILED")][-1]
+    assert "failed at approval (rejected): rejected by bo: metrics look worse" in failed["Message"]
+    assert _serving_config(local) == before
+    assert len(local.client("sagemaker").list_models()["Models"]) == models
+    _ok(cli("params", "set", "approval=null"))
+
+
 # --- the local stack as a background process ------------------------------------------------
 
 

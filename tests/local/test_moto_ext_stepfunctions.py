@@ -104,3 +104,76 @@ def test_choice_is_present_on_a_missing_path_still_takes_the_default(stack):
 
     assert described["status"] == "SUCCEEDED"
     assert json.loads(described["output"]) == {"answer": "no"}
+
+
+def test_send_task_failure_keeps_its_cause():
+    import io
+    import json
+    import time
+    import zipfile
+
+    from sagebuild.local.stack import LocalStack
+
+    with LocalStack(None, local_services=False) as local:
+        role = local.client("iam").create_role(
+            RoleName="r",
+            AssumeRolePolicyDocument=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Action": "sts:AssumeRole",
+                            "Principal": {"Service": "lambda.amazonaws.com"},
+                        }
+                    ],
+                }
+            ),
+        )["Role"]["Arn"]
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as archive:
+            archive.writestr(
+                "h.py",
+                "import boto3\ndef handler(event, context):\n"
+                "    boto3.client('ssm').put_parameter(Name='/t', Type='String', "
+                "Value=event['token'], Overwrite=True)\n",
+            )
+        function = local.client("lambda").create_function(
+            FunctionName="f",
+            Runtime="python3.11",
+            Role=role,
+            Handler="h.handler",
+            Code={"ZipFile": buffer.getvalue()},
+        )["FunctionArn"]
+        definition = {
+            "StartAt": "Ask",
+            "States": {
+                "Ask": {
+                    "Type": "Task",
+                    "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
+                    "Parameters": {
+                        "FunctionName": function,
+                        "Payload": {"token.$": "$$.Task.Token"},
+                    },
+                    "End": True,
+                }
+            },
+        }
+        sfn = local.client("stepfunctions")
+        machine = sfn.create_state_machine(
+            name="m", definition=json.dumps(definition), roleArn=role
+        )["stateMachineArn"]
+        execution = sfn.start_execution(stateMachineArn=machine)["executionArn"]
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                token = local.client("ssm").get_parameter(Name="/t")["Parameter"]["Value"]
+                break
+            except local.client("ssm").exceptions.ParameterNotFound:
+                assert time.monotonic() < deadline, "the task never asked"
+                time.sleep(0.05)
+        sfn.send_task_failure(taskToken=token, error="Rejected", cause="not good enough")
+        while (described := sfn.describe_execution(executionArn=execution))["status"] == "RUNNING":
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+    assert (described["error"], described["cause"]) == ("Rejected", "not good enough")

@@ -56,9 +56,18 @@ def test_every_task_retries_transient_errors_and_catches_everything(name):
 
 def test_tasks_call_lambda_through_substitutions_only():
     for name, state in STATES.items():
-        if state["Type"] == "Task":
+        if state["Type"] != "Task":
+            continue
+        if state["Resource"].endswith(":lambda:invoke.waitForTaskToken"):
+            # the one callback: a Lambda invoke that waits for `sagebuild approve`
+            assert state["Resource"] == "arn:${Partition}:states:::lambda:invoke.waitForTaskToken"
+            assert re.fullmatch(
+                r"\$\{[A-Za-z]+FunctionArn\}", state["Parameters"]["FunctionName"]
+            ), name
+            assert state["TimeoutSecondsPath"].startswith("$."), "a wait that cannot end"
+        else:
             assert re.fullmatch(r"\$\{[A-Za-z]+FunctionArn\}", state["Resource"]), name
-            assert ".sync" not in state["Resource"]
+        assert ".sync" not in state["Resource"]
     assert "QueryLanguage" not in ASL
 
 
@@ -78,6 +87,7 @@ def test_choice_states_are_questions_and_read_paths_initialize_sets():
             "train",
             "tune",
             "gate",
+            "approval",
             "build_training_image",
             "build_inference_image",
             "deploy",

@@ -67,3 +67,28 @@ def test_body_is_bounded():
     state = dict(STATE, error={"Error": "X", "Cause": "y" * 100_000})
     note = build_notification("failed", state, "demo", "us-east-1", NOW)
     assert len(note.body.encode()) <= MAX_BODY
+
+
+def test_approval_request_says_how_to_answer_and_when_it_times_out():
+    state = dict(STATE, approval={"timeout_seconds": 7200})
+    note = build_notification("approval", state, "demo", "us-east-1", NOW)
+    assert note.subject == "sagebuild demo v4: waiting for approval"
+    assert "times out in 2 h" in note.body
+    assert "sagebuild approve --stack demo" in note.body
+    assert "sagebuild reject --stack demo" in note.body
+
+
+def test_success_names_the_approver():
+    state = dict(STATE, approval={"approved": True, "by": "ana"})
+    assert "Approved by: ana" in build_notification("succeeded", state, "demo", "", NOW).body
+
+
+def test_approval_timeout_is_named_as_such():
+    state = dict(
+        STATE,
+        flags={"deploy": True, "approval": True},
+        deployment={"status": "NotStarted"},
+        error={"Error": "States.Timeout", "Cause": ""},
+    )
+    body = build_notification("failed", state, "demo", "", NOW).body
+    assert body.startswith("The run failed at approval (nobody answered in time)")

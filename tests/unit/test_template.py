@@ -28,7 +28,7 @@ STEP_FUNCTIONS = [
     "PollTrainingJobFunction", "StartTuningJobFunction", "PollTuningJobFunction",
     "FindModelArtifactFunction", "CreateModelFunction", "CreateEndpointConfigFunction",
     "DeployEndpointFunction", "PollEndpointFunction", "VerifyEndpointFunction",
-    "CheckQualityGateFunction",
+    "CheckQualityGateFunction", "RequestApprovalFunction",
     "CleanUpDeployFunction", "RecordVersionFunction",
 ]  # fmt: skip
 CUSTOM_RESOURCES = {
@@ -133,7 +133,8 @@ def test_asl_substitutions_match_definition_substitutions_both_ways():
     used = set(re.findall(r"\$\{([A-Za-z0-9_]+)\}", ASL_PATH.read_text()))
 
     assert used == set(substitutions)
-    assert set(substitutions) == {f"{name}Arn" for name in STEP_FUNCTIONS}
+    assert set(substitutions) == {f"{name}Arn" for name in STEP_FUNCTIONS} | {"Partition"}
+    assert substitutions.pop("Partition") == {"Ref": "AWS::Partition"}
     for key, value in substitutions.items():
         assert value == {"Fn::GetAtt": [key.removesuffix("Arn"), "Arn"]}
 

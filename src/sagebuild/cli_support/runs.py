@@ -286,3 +286,18 @@ def latest_metric(document: dict[str, Any] | None) -> dict[str, Any]:
         for m in training.get("metrics") or []
         if isinstance(m, dict) and "MetricName" in m and "Value" in m
     }
+
+
+def approval_token(events: list[dict[str, Any]]) -> str | None:
+    """The task token of a run that waits in Request Approval (None when it does not wait)."""
+    waiting = None
+    for event in events:
+        kind = event["type"]
+        if kind == "TaskStateEntered":
+            waiting = event["stateEnteredEventDetails"]["name"] == "Request Approval" or None
+        elif kind == "TaskScheduled" and waiting:
+            parameters = _json(event["taskScheduledEventDetails"].get("parameters")) or {}
+            waiting = (parameters.get("Payload") or {}).get("token")
+        elif kind in ("TaskStateExited", "TaskSucceeded", "TaskFailed", "TaskTimedOut"):
+            waiting = None
+    return waiting if isinstance(waiting, str) else None

@@ -10,6 +10,8 @@ moto behaviours replaced (moto 5.2.5):
   moto; AWS fails the execution with States.Runtime. Ours fails like AWS (except `IsPresent`).
 - `StepFunctionsParserBackend.start_execution` names a nameless execution "None", so the second
   nameless StartExecution fails with ExecutionAlreadyExists; ours names it with a UUID, as AWS.
+- `StepFunctionResponse.send_task_failure` drops the `cause`; ours passes it on, so the
+  waiting task fails with the error and cause the caller sent.
 - Waits: `fast_waits()` makes Wait states and Retry intervals return at once, for tests, by
   patching `WaitFunction._wait_interval` and the retrier module's private `time` (never
   `time.sleep` globally: a global no-op sleep starves the execution thread).
@@ -254,6 +256,23 @@ def install() -> Callable[[], None]:
         return original_wait(self, env, wait_seconds)
 
     WaitFunction._wait_interval = _wait_interval  # type: ignore[method-assign]
+
+    # moto's SendTaskFailure response drops `cause`; the task's failure must carry it (the
+    # approval's "rejected by ...: reason" reaches the run's error and its notification).
+    from moto.core.responses import EmptyResult
+    from moto.stepfunctions.responses import StepFunctionResponse
+
+    original_failure = StepFunctionResponse.__dict__["send_task_failure"]
+
+    def send_task_failure(self: Any) -> Any:
+        self.stepfunction_backend.send_task_failure(
+            self._get_param("taskToken"),
+            error=self._get_param("error"),
+            cause=self._get_param("cause"),
+        )
+        return EmptyResult()
+
+    StepFunctionResponse.send_task_failure = send_task_failure  # type: ignore[method-assign]
     original_time = retrier_decl.time
     retrier_decl.time = _RetrierTime(original_time)  # type: ignore[assignment]
 
@@ -264,6 +283,7 @@ def install() -> Callable[[], None]:
         ComparisonVariable._eval_body = original_choice  # type: ignore[method-assign]
         WaitFunction._wait_interval = original_wait  # type: ignore[method-assign]
         StepFunctionsParserBackend.start_execution = original_start  # type: ignore[method-assign]
+        StepFunctionResponse.send_task_failure = original_failure  # type: ignore[method-assign]
         retrier_decl.time = original_time
         default_user_config["stepfunctions"] = saved_config  # type: ignore[typeddict-item]
 
