@@ -27,31 +27,43 @@ TRANSITIONS_PER_POLL = 3
 EVENTS_PER_POLL = 9
 
 
-def _asl_fixed_transitions() -> int:
-    """States a reference run enters outside the poll loops (BYOD, train, deploy)."""
-    path = [
-        "Initialize",
-        "Notify Started",
-        "Run ETL?",
-        "Train?",
-        "Build Training Image?",
-        "Start Training Image Build",
-        "Training Image Build Done?",
-        "Tune?",
-        "Start Training Job",
-        "Build Inference Image?",
-        "Start Inference Image Build",
-        "Create Model",
-        "Deploy?",
-        "Create Endpoint Config",
-        "Deploy Endpoint",
-        "Verify Endpoint",
-        "Record Version",
-        "Run PostProcess?",
-        "Notify Succeeded",
-        "Run Succeeded",
-    ]
-    return len(path)
+REFERENCE_FLAGS = {
+    "etl": False,
+    "train": True,
+    "tune": False,
+    "gate": False,
+    "approval": False,
+    "build_training_image": True,
+    "build_inference_image": True,
+    "deploy": True,
+    "postprocess": False,
+}
+
+
+def reference_path() -> list[str]:
+    """The states the reference run enters (BYOD: both builds, train, deploy), each loop once.
+
+    Walks statemachine/pipeline.asl.json with the reference flags and every job Completed at
+    its first poll, so the figure follows the ASL as it is.
+    """
+    asl = json.loads((ROOT / "statemachine" / "pipeline.asl.json").read_text())
+    values = {f"$.flags.{name}": value for name, value in REFERENCE_FLAGS.items()}
+    path, name = [], asl["StartAt"]
+    while True:
+        state = asl["States"][name]
+        path.append(name)
+        if state["Type"] in ("Succeed", "Fail") or state.get("End"):
+            return path
+        if state["Type"] == "Choice":
+            name = state["Default"]
+            for rule in state["Choices"]:
+                value = values.get(rule["Variable"], "Completed")
+                expected = rule.get("BooleanEquals", rule.get("StringEquals"))
+                if value == expected:
+                    name = rule["Next"]
+                    break
+        else:
+            name = state["Next"]
 
 
 def orchestration_cost() -> dict:
@@ -70,8 +82,8 @@ def orchestration_cost() -> dict:
     }
     ours = {name: schedule.polls_until(seconds) for name, seconds in jobs.items()}
     original = {name: -(-seconds // original_waits[name]) for name, seconds in jobs.items()}
-    fixed = _asl_fixed_transitions()
-    ours_total = fixed + TRANSITIONS_PER_POLL * sum(ours.values())
+    once = len(reference_path())  # every loop polled once
+    ours_total = once + TRANSITIONS_PER_POLL * sum(polls - 1 for polls in ours.values())
     # The original (reference/original.md §3.2): 27 states outside its loops; its training loop
     # enters 4 states per poll (waitForTraining, IfHPOStatus, getTrainingStatus, check...).
     original_total = 27 + sum(
