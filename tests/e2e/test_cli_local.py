@@ -326,7 +326,14 @@ def test_stop_aborts_the_running_run(cli, local):
         time.sleep(0.1)
     name = running[0]["name"]
     assert f"stopped {name}" in _ok(cli("stop"))
-    assert sfn.describe_execution(executionArn=running[0]["executionArn"])["status"] == "ABORTED"
+    # StopExecution returns at once; the execution thread finishes its current step first.
+    deadline = time.monotonic() + 30
+    while (status := sfn.describe_execution(executionArn=running[0]["executionArn"])["status"]) == (
+        "RUNNING"
+    ):
+        assert time.monotonic() < deadline, "the run was not stopped"
+        time.sleep(0.1)
+    assert status == "ABORTED"
     view = json.loads(_ok(cli("status", "--run", name, "--json")))
     assert view["status"] == "ABORTED"
     assert _ok(cli("stop")).startswith("no run in progress")
