@@ -21,6 +21,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    field_validator,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
@@ -273,6 +274,19 @@ class Approval(_Strict):
     TimeoutHours: Hours = 24
 
 
+class DataCapture(_Strict):
+    """Capture the endpoint's requests and responses to S3 (for monitoring and retraining)."""
+
+    SamplingPercentage: Annotated[int, BeforeValidator(_whole(1))] = 100
+
+    @field_validator("SamplingPercentage")
+    @classmethod
+    def _at_most_100(cls, value: int) -> int:
+        if value > 100:
+            raise _fail("expected a whole number from 1 to 100")
+        return value
+
+
 class Build(_Strict):
     Training: Flag | None = None
     Inference: Flag | None = None
@@ -408,6 +422,7 @@ class Config(_Strict):
     hostinstancetype: InstanceType = "ml.t2.medium"
     hostinstancecount: WholeNumber = 1
     modelhostingenvironment: StringMap = Field(default_factory=dict)
+    datacapture: DataCapture | None = None
     ModelArtifacts: S3Uri = None
     pipeline: list[PipelineContainer] = Field(default_factory=list)
     # images

@@ -144,3 +144,27 @@ def test_endpoint_config_request():
         ],
         "Tags": TAGS,
     }
+
+
+def test_endpoint_config_captures_requests_and_responses_when_asked():
+    config = parse_config({"datacapture": {"SamplingPercentage": 20}}, "SCIKIT")
+
+    request = endpoint_config_request(CTX, config, "demo-v3-model")
+
+    assert request["DataCaptureConfig"] == {
+        "EnableCapture": True,
+        "InitialSamplingPercentage": 20,
+        "DestinationS3Uri": "s3://demo-artifacts/datacapture/demo",
+        "CaptureOptions": [{"CaptureMode": "Input"}, {"CaptureMode": "Output"}],
+        "CaptureContentTypeHeader": {
+            "CsvContentTypes": ["text/csv"],
+            "JsonContentTypes": ["application/json"],
+        },
+    }
+
+
+def test_data_capture_percentage_is_checked():
+    from domain.errors import InvalidParameters
+
+    with pytest.raises(InvalidParameters, match="datacapture.SamplingPercentage"):
+        parse_config({"datacapture": {"SamplingPercentage": 150}}, "SCIKIT")

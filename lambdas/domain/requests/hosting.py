@@ -55,7 +55,7 @@ def endpoint_config_request(ctx: RunContext, config: Config, model_name: str) ->
 
     https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateEndpointConfig.html
     """
-    return {
+    request = {
         "EndpointConfigName": ctx.names.endpoint_config,
         "ProductionVariants": [
             {
@@ -67,3 +67,17 @@ def endpoint_config_request(ctx: RunContext, config: Config, model_name: str) ->
         ],
         "Tags": common.tags(ctx, config),
     }
+    if config.datacapture is not None:
+        request["DataCaptureConfig"] = {
+            "EnableCapture": True,
+            "InitialSamplingPercentage": config.datacapture.SamplingPercentage,
+            "DestinationS3Uri": (
+                f"s3://{ctx.resources.artifact_bucket}/datacapture/{ctx.resources.endpoint}"
+            ),
+            "CaptureOptions": [{"CaptureMode": "Input"}, {"CaptureMode": "Output"}],
+            "CaptureContentTypeHeader": {
+                "CsvContentTypes": ["text/csv"],
+                "JsonContentTypes": ["application/json"],
+            },
+        }
+    return request
