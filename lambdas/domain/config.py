@@ -93,6 +93,13 @@ def _optional_number(value: Any) -> float | None:
     return number
 
 
+def _positive(value: Any) -> float:
+    number = _number(value)
+    if number is None or number <= 0:
+        raise _fail("expected a number > 0")
+    return number
+
+
 def _hours(value: Any) -> int | float:
     number = _number(value)
     if number is None or not 0 < number <= MAX_TRAINING_HOURS:
@@ -287,6 +294,22 @@ class DataCapture(_Strict):
         return value
 
 
+class AutoScaling(_Strict):
+    """Target-tracking autoscaling of the endpoint's variant on invocations per instance."""
+
+    MinCapacity: Annotated[int, BeforeValidator(_whole(1))] = 1
+    MaxCapacity: Annotated[int, BeforeValidator(_whole(1))] = 2
+    TargetInvocationsPerInstance: Annotated[float, BeforeValidator(_positive)] = 100.0
+    ScaleInCooldown: Annotated[int, BeforeValidator(_whole(0))] = 300
+    ScaleOutCooldown: Annotated[int, BeforeValidator(_whole(0))] = 60
+
+    @model_validator(mode="after")
+    def _min_not_above_max(self) -> AutoScaling:
+        if self.MinCapacity > self.MaxCapacity:
+            raise _fail("expected MinCapacity ≤ MaxCapacity")
+        return self
+
+
 class Build(_Strict):
     Training: Flag | None = None
     Inference: Flag | None = None
@@ -423,6 +446,7 @@ class Config(_Strict):
     hostinstancecount: WholeNumber = 1
     modelhostingenvironment: StringMap = Field(default_factory=dict)
     datacapture: DataCapture | None = None
+    autoscaling: AutoScaling | None = None
     ModelArtifacts: S3Uri = None
     pipeline: list[PipelineContainer] = Field(default_factory=list)
     # images

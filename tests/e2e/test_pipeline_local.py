@@ -80,11 +80,23 @@ def test_data_upload_to_the_data_bucket_starts_a_scikit_run_that_serves(stack):
 
 def test_a_second_run_deploys_a_new_version_to_the_same_endpoint(stack):
     before = _serving_config(stack)
-    _, _, result = stack.run({"reason": "second", "hyperparameters": {"max_depth": 2}})
+    _, _, result = stack.run(
+        {
+            "reason": "second",
+            "hyperparameters": {"max_depth": 2},
+            "autoscaling": {"MinCapacity": 1, "MaxCapacity": 3},
+        }
+    )
     assert result["status"] == "SUCCEEDED"
     after = _serving_config(stack)
     assert after != before and "-v2-" in after
     assert result["output"]["deployment"]["action"] == "update"
+    targets = stack.client("application-autoscaling").describe_scalable_targets(
+        ServiceNamespace="sagemaker"
+    )["ScalableTargets"]
+    assert [(t["ResourceId"], t["MaxCapacity"]) for t in targets] == [
+        ("endpoint/e2e/variant/v2", 3)
+    ]
     assert _accuracy(stack) > 0.85
     stack.notifications(stack.inbox)
 

@@ -137,3 +137,36 @@ def test_quality_gate_handler_compares_with_the_live_versions_recorded_metric(st
 
     with pytest.raises(QualityGateFailed, match="live version's 0.97"):
         check_quality_gate.handler(state, ctx)
+
+
+def test_configure_autoscaling_scales_the_new_variant_and_forgets_the_old_one(stack, ctx):
+    from handlers import configure_autoscaling
+
+    scaling = boto3.client("application-autoscaling")
+    scaling.register_scalable_target(
+        ServiceNamespace="sagemaker",
+        ResourceId="endpoint/demo/variant/v4",
+        ScalableDimension="sagemaker:variant:DesiredInstanceCount",
+        MinCapacity=1,
+        MaxCapacity=2,
+    )
+    state = _init(ctx, {"autoscaling": {"MinCapacity": 1, "MaxCapacity": 3}})
+    state["run"]["version"] = 5
+    state["deployment"] = {
+        "name": "demo",
+        "previous_config": "demo-v4-abcdef",
+        "endpoint_config": "demo-v5-123456",
+        "status": "Completed",
+    }
+    result = configure_autoscaling.handler(state, ctx)
+    assert result == {
+        "scaled": True,
+        "resource_id": "endpoint/demo/variant/v5",
+        "min": 1,
+        "max": 3,
+        "removed": ["v4"],
+    }
+    targets = scaling.describe_scalable_targets(ServiceNamespace="sagemaker")["ScalableTargets"]
+    assert [t["ResourceId"] for t in targets] == ["endpoint/demo/variant/v5"]
+    without = {**state, "config": {**state["config"], "autoscaling": None}}
+    assert configure_autoscaling.handler(without, ctx) == {"scaled": False, "removed": []}

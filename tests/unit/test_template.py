@@ -28,7 +28,7 @@ STEP_FUNCTIONS = [
     "PollTrainingJobFunction", "StartTuningJobFunction", "PollTuningJobFunction",
     "FindModelArtifactFunction", "CreateModelFunction", "CreateEndpointConfigFunction",
     "DeployEndpointFunction", "PollEndpointFunction", "VerifyEndpointFunction",
-    "CheckQualityGateFunction", "RequestApprovalFunction",
+    "CheckQualityGateFunction", "RequestApprovalFunction", "ConfigureAutoscalingFunction",
     "CleanUpDeployFunction", "RecordVersionFunction",
 ]  # fmt: skip
 CUSTOM_RESOURCES = {
