@@ -55,7 +55,7 @@ def endpoint_config_request(ctx: RunContext, config: Config, model_name: str) ->
 
     https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateEndpointConfig.html
     """
-    request = {
+    request: dict[str, object] = {
         "EndpointConfigName": ctx.names.endpoint_config,
         "ProductionVariants": [
             {
