@@ -57,6 +57,8 @@ def _no_target(error: ClientError) -> bool:
 
 def configure_autoscaling(state: dict, aws: ClientFactory) -> dict:
     """Scale the variant this run deployed (if `autoscaling` is set); forget the previous one."""
+    if not state["flags"]["deploy"]:
+        return {"scaled": False, "removed": []}
     scaling = aws("application-autoscaling")
     endpoint = state["deployment"]["name"]
     variant = f"v{state['run']['version']}"

@@ -170,3 +170,10 @@ def test_configure_autoscaling_scales_the_new_variant_and_forgets_the_old_one(st
     assert [t["ResourceId"] for t in targets] == ["endpoint/demo/variant/v5"]
     without = {**state, "config": {**state["config"], "autoscaling": None}}
     assert configure_autoscaling.handler(without, ctx) == {"scaled": False, "removed": []}
+
+
+def test_configure_autoscaling_does_nothing_for_a_run_that_did_not_deploy(stack, ctx):
+    from handlers import configure_autoscaling
+
+    state = _init(ctx, {"deployEndpoint": False, "autoscaling": {"MaxCapacity": 3}})
+    assert configure_autoscaling.handler(state, ctx) == {"scaled": False, "removed": []}
