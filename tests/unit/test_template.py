@@ -357,3 +357,14 @@ def test_image_build_declares_what_the_pipeline_overrides_and_builds_with_cache(
     assert project["Environment"]["PrivilegedMode"] is True
     assert '--cache-from "$IMAGE_REPOSITORY_URI:latest-$IMAGE_KIND"' in commands
     assert 'docker push "$IMAGE_REPOSITORY_URI:$IMAGE_TAG"' in commands
+
+
+def test_a_stopped_or_timed_out_run_drains_the_queue_through_the_launch_topic():
+    from domain.launch import Drain, parse_message
+
+    rule = RESOURCES["EndedRunRule"]["Properties"]
+    assert rule["EventPattern"]["detail"]["status"] == ["ABORTED", "TIMED_OUT"]
+    [target] = rule["Targets"]
+    assert target["Arn"] == {"Ref": "LaunchTopic"}
+    message = target["InputTransformer"]["InputTemplate"].replace("<execution>", "arn:x")
+    assert parse_message(message, "m") == Drain("arn:x")
