@@ -298,3 +298,25 @@ def test_triggers_during_a_run_are_queued_and_run_after_it(stack):
     assert "queued one" in result["output"]["run"]["trigger"]["detail"]
     time.sleep(1)
     assert len(stack.executions()) == len(known) + 2
+
+
+def test_a_run_without_training_redeploys_the_last_versions_artifact(stack):
+    trainings = len(
+        stack.client("sagemaker").list_training_jobs(MaxResults=100)["TrainingJobSummaries"]
+    )
+    last = json.loads(
+        stack.client("ssm").get_parameter(Name=stack.outputs["VersionParameterStore"])["Parameter"][
+            "Value"
+        ]
+    )
+    _, path, result = stack.run({"train": False, "reason": "redeploy"})
+    assert result["status"] == "SUCCEEDED", path
+    assert "Find Model Artifact" in path and "Start Training Job" not in path
+    assert result["output"]["model"]["model_data_url"] == last["model_data_url"]
+    assert result["output"]["run"]["version"] == last["version"] + 1
+    assert (
+        len(stack.client("sagemaker").list_training_jobs(MaxResults=100)["TrainingJobSummaries"])
+        == trainings
+    )
+    assert _serving_config(stack) == result["output"]["deployment"]["endpoint_config"]
+    assert _accuracy(stack) > 0.85
