@@ -177,3 +177,72 @@ def test_send_task_failure_keeps_its_cause():
             assert time.monotonic() < deadline
             time.sleep(0.05)
     assert (described["error"], described["cause"]) == ("Rejected", "not good enough")
+
+
+def test_a_stopped_execution_is_aborted_even_when_its_task_fails_into_a_catch():
+    import io
+    import json
+    import time
+    import zipfile
+
+    from sagebuild.local.stack import LocalStack
+
+    with LocalStack(None, local_services=False) as local:
+        role = local.client("iam").create_role(
+            RoleName="stopper",
+            AssumeRolePolicyDocument=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Action": "sts:AssumeRole",
+                            "Principal": {"Service": "lambda.amazonaws.com"},
+                        }
+                    ],
+                }
+            ),
+        )["Role"]["Arn"]
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as archive:
+            archive.writestr(
+                "h.py",
+                "import time\ndef handler(event, context):\n"
+                "    time.sleep(1)\n    raise RuntimeError('interrupted')\n",
+            )
+        function = local.client("lambda").create_function(
+            FunctionName="stopper",
+            Runtime="python3.11",
+            Role=role,
+            Handler="h.handler",
+            Code={"ZipFile": buffer.getvalue()},
+        )["FunctionArn"]
+        definition = {
+            "StartAt": "Work",
+            "States": {
+                "Work": {
+                    "Type": "Task",
+                    "Resource": function,
+                    "Next": "Done",
+                    "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Broke"}],
+                },
+                "Broke": {"Type": "Fail", "Error": "Broke"},
+                "Done": {"Type": "Succeed"},
+            },
+        }
+        sfn = local.client("stepfunctions")
+        machine = sfn.create_state_machine(
+            name="stopper", definition=json.dumps(definition), roleArn=role
+        )["stateMachineArn"]
+        execution = sfn.start_execution(stateMachineArn=machine)["executionArn"]
+        time.sleep(0.3)
+        sfn.stop_execution(executionArn=execution, error="Stopped", cause="by the test")
+        deadline = time.monotonic() + 20
+        while (described := sfn.describe_execution(executionArn=execution))["status"] == "RUNNING":
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+    assert (described["status"], described.get("error"), described.get("cause")) == (
+        "ABORTED",
+        "Stopped",
+        "by the test",
+    )

@@ -12,6 +12,10 @@ moto behaviours replaced (moto 5.2.5):
   nameless StartExecution fails with ExecutionAlreadyExists; ours names it with a UUID, as AWS.
 - `StepFunctionResponse.send_task_failure` drops the `cause`; ours passes it on, so the
   waiting task fails with the error and cause the caller sent.
+- `Execution.stop` only asks the interpreter to stop: a Task interrupted by it can fail into
+  its Catch and the execution then ends FAILED. On AWS a stopped execution is ABORTED, with the
+  stop's error and cause; ours records that whatever the interrupted program did after it
+  (moto also drops the stop's error and cause).
 - Waits: `fast_waits()` makes Wait states and Retry intervals return at once, for tests, by
   patching `WaitFunction._wait_interval` and the retrier module's private `time` (never
   `time.sleep` globally: a global no-op sleep starves the execution thread).
@@ -273,6 +277,41 @@ def install() -> Callable[[], None]:
         return EmptyResult()
 
     StepFunctionResponse.send_task_failure = send_task_failure  # type: ignore[method-assign]
+
+    from moto.stepfunctions.parser.api import ExecutionStatus
+    from moto.stepfunctions.parser.backend import execution as executions
+
+    original_stop = executions.Execution.__dict__["stop"]
+    original_reflect = executions.BaseExecutionWorkerCommunication.__dict__[
+        "_reflect_execution_status"
+    ]
+
+    requested: dict[str, tuple[Any, Any]] = {}  # execution ARN → the StopExecution's own words
+
+    def stop(self: Any, stop_date: Any, error: Any, cause: Any) -> Any:
+        error, cause = requested.pop(self.exec_arn, (error, cause))
+        self.sagebuild_stopped = (error or None, cause or None)
+        return original_stop(self, stop_date, error, cause)
+
+    original_stop_response = StepFunctionResponse.__dict__["stop_execution"]
+
+    def stop_execution(self: Any) -> Any:
+        requested[self._get_param("executionArn")] = (
+            self._get_param("error"),
+            self._get_param("cause"),
+        )
+        return original_stop_response(self)
+
+    def reflect(self: Any) -> None:
+        original_reflect(self)
+        stopped = getattr(self.execution, "sagebuild_stopped", None)
+        if stopped is not None:
+            self.execution.exec_status = ExecutionStatus.ABORTED
+            self.execution.error, self.execution.cause = stopped
+
+    executions.Execution.stop = stop  # type: ignore[method-assign]
+    StepFunctionResponse.stop_execution = stop_execution  # type: ignore[method-assign]
+    executions.BaseExecutionWorkerCommunication._reflect_execution_status = reflect  # type: ignore[method-assign]
     original_time = retrier_decl.time
     retrier_decl.time = _RetrierTime(original_time)  # type: ignore[assignment]
 
@@ -284,6 +323,9 @@ def install() -> Callable[[], None]:
         WaitFunction._wait_interval = original_wait  # type: ignore[method-assign]
         StepFunctionsParserBackend.start_execution = original_start  # type: ignore[method-assign]
         StepFunctionResponse.send_task_failure = original_failure  # type: ignore[method-assign]
+        executions.Execution.stop = original_stop  # type: ignore[method-assign]
+        StepFunctionResponse.stop_execution = original_stop_response  # type: ignore[method-assign]
+        executions.BaseExecutionWorkerCommunication._reflect_execution_status = original_reflect  # type: ignore[method-assign]
         retrier_decl.time = original_time
         default_user_config["stepfunctions"] = saved_config  # type: ignore[typeddict-item]
 
