@@ -106,141 +106,123 @@ def test_choice_is_present_on_a_missing_path_still_takes_the_default(stack):
     assert json.loads(described["output"]) == {"answer": "no"}
 
 
-def test_send_task_failure_keeps_its_cause():
+def _machine_with_function(local, name: str, handler_source: str, definition) -> str:
+    """A Lambda function `name` (h.handler = handler_source) and a state machine calling it;
+    `definition(function_arn)` gives the ASL."""
     import io
-    import json
-    import time
     import zipfile
+
+    role = local.client("iam").create_role(
+        RoleName=name,
+        AssumeRolePolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Action": "sts:AssumeRole",
+                        "Principal": {"Service": "lambda.amazonaws.com"},
+                    }
+                ],
+            }
+        ),
+    )["Role"]["Arn"]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("h.py", handler_source)
+    function = local.client("lambda").create_function(
+        FunctionName=name,
+        Runtime="python3.11",
+        Role=role,
+        Handler="h.handler",
+        Code={"ZipFile": buffer.getvalue()},
+    )["FunctionArn"]
+    return local.client("stepfunctions").create_state_machine(
+        name=name, definition=json.dumps(definition(function)), roleArn=role
+    )["stateMachineArn"]
+
+
+def _until_done(sfn, execution: str, deadline: float) -> dict:
+    import time
+
+    while (described := sfn.describe_execution(executionArn=execution))["status"] == "RUNNING":
+        assert time.monotonic() < deadline, "the execution did not end"
+        time.sleep(0.05)
+    return described
+
+
+def test_send_task_failure_keeps_its_cause():
+    import time
 
     from sagebuild.local.stack import LocalStack
 
     with LocalStack(None, local_services=False) as local:
-        role = local.client("iam").create_role(
-            RoleName="r",
-            AssumeRolePolicyDocument=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Action": "sts:AssumeRole",
-                            "Principal": {"Service": "lambda.amazonaws.com"},
-                        }
-                    ],
-                }
-            ),
-        )["Role"]["Arn"]
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w") as archive:
-            archive.writestr(
-                "h.py",
-                "import boto3\ndef handler(event, context):\n"
-                "    boto3.client('ssm').put_parameter(Name='/t', Type='String', "
-                "Value=event['token'], Overwrite=True)\n",
-            )
-        function = local.client("lambda").create_function(
-            FunctionName="f",
-            Runtime="python3.11",
-            Role=role,
-            Handler="h.handler",
-            Code={"ZipFile": buffer.getvalue()},
-        )["FunctionArn"]
-        definition = {
-            "StartAt": "Ask",
-            "States": {
-                "Ask": {
-                    "Type": "Task",
-                    "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
-                    "Parameters": {
-                        "FunctionName": function,
-                        "Payload": {"token.$": "$$.Task.Token"},
-                    },
-                    "End": True,
-                }
+        machine = _machine_with_function(
+            local,
+            "asker",
+            "import boto3\ndef handler(event, context):\n"
+            "    boto3.client('ssm').put_parameter(Name='/t', Type='String', "
+            "Value=event['token'], Overwrite=True)\n",
+            lambda function: {
+                "StartAt": "Ask",
+                "States": {
+                    "Ask": {
+                        "Type": "Task",
+                        "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
+                        "Parameters": {
+                            "FunctionName": function,
+                            "Payload": {"token.$": "$$.Task.Token"},
+                        },
+                        "End": True,
+                    }
+                },
             },
-        }
-        sfn = local.client("stepfunctions")
-        machine = sfn.create_state_machine(
-            name="m", definition=json.dumps(definition), roleArn=role
-        )["stateMachineArn"]
+        )
+        sfn, ssm = local.client("stepfunctions"), local.client("ssm")
         execution = sfn.start_execution(stateMachineArn=machine)["executionArn"]
         deadline = time.monotonic() + 20
         while True:
             try:
-                token = local.client("ssm").get_parameter(Name="/t")["Parameter"]["Value"]
+                token = ssm.get_parameter(Name="/t")["Parameter"]["Value"]
                 break
-            except local.client("ssm").exceptions.ParameterNotFound:
+            except ssm.exceptions.ParameterNotFound:
                 assert time.monotonic() < deadline, "the task never asked"
                 time.sleep(0.05)
         sfn.send_task_failure(taskToken=token, error="Rejected", cause="not good enough")
-        while (described := sfn.describe_execution(executionArn=execution))["status"] == "RUNNING":
-            assert time.monotonic() < deadline
-            time.sleep(0.05)
+        described = _until_done(sfn, execution, deadline)
     assert (described["error"], described["cause"]) == ("Rejected", "not good enough")
 
 
 def test_a_stopped_execution_is_aborted_even_when_its_task_fails_into_a_catch():
-    import io
-    import json
     import time
-    import zipfile
 
     from sagebuild.local.stack import LocalStack
 
     with LocalStack(None, local_services=False) as local:
-        role = local.client("iam").create_role(
-            RoleName="stopper",
-            AssumeRolePolicyDocument=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Action": "sts:AssumeRole",
-                            "Principal": {"Service": "lambda.amazonaws.com"},
-                        }
-                    ],
-                }
-            ),
-        )["Role"]["Arn"]
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w") as archive:
-            archive.writestr(
-                "h.py",
-                "import time\ndef handler(event, context):\n"
-                "    time.sleep(1)\n    raise RuntimeError('interrupted')\n",
-            )
-        function = local.client("lambda").create_function(
-            FunctionName="stopper",
-            Runtime="python3.11",
-            Role=role,
-            Handler="h.handler",
-            Code={"ZipFile": buffer.getvalue()},
-        )["FunctionArn"]
-        definition = {
-            "StartAt": "Work",
-            "States": {
-                "Work": {
-                    "Type": "Task",
-                    "Resource": function,
-                    "Next": "Done",
-                    "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Broke"}],
+        machine = _machine_with_function(
+            local,
+            "stopper",
+            "import time\ndef handler(event, context):\n"
+            "    time.sleep(1)\n    raise RuntimeError('interrupted')\n",
+            lambda function: {
+                "StartAt": "Work",
+                "States": {
+                    "Work": {
+                        "Type": "Task",
+                        "Resource": function,
+                        "Next": "Done",
+                        "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Broke"}],
+                    },
+                    "Broke": {"Type": "Fail", "Error": "Broke"},
+                    "Done": {"Type": "Succeed"},
                 },
-                "Broke": {"Type": "Fail", "Error": "Broke"},
-                "Done": {"Type": "Succeed"},
             },
-        }
+        )
         sfn = local.client("stepfunctions")
-        machine = sfn.create_state_machine(
-            name="stopper", definition=json.dumps(definition), roleArn=role
-        )["stateMachineArn"]
         execution = sfn.start_execution(stateMachineArn=machine)["executionArn"]
         time.sleep(0.3)
         sfn.stop_execution(executionArn=execution, error="Stopped", cause="by the test")
-        deadline = time.monotonic() + 20
-        while (described := sfn.describe_execution(executionArn=execution))["status"] == "RUNNING":
-            assert time.monotonic() < deadline
-            time.sleep(0.05)
+        described = _until_done(sfn, execution, time.monotonic() + 20)
     assert (described["status"], described.get("error"), described.get("cause")) == (
         "ABORTED",
         "Stopped",
