@@ -211,6 +211,37 @@ def outputs_of(stack: dict[str, Any]) -> dict[str, str]:
     return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs") or []}
 
 
+def _apply(
+    action: str,
+    stack_name: str,
+    template_path: Path,
+    parameters: dict[str, Any] | None,
+    cfn: Any,
+    s3: Any,
+    bucket: str,
+) -> dict[str, str]:
+    """Create or update the stack from a SAM template and check every resource exists."""
+    cfn = cfn or _boto_client("cloudformation")
+    template = transform(template_path, parameters, s3=s3, bucket=bucket)
+    check_supported(template)
+    request = {
+        "StackName": stack_name,
+        "TemplateBody": json.dumps(template),
+        "Parameters": _stack_parameters(template, parameters),
+        "Capabilities": CAPABILITIES,
+    }
+    if action == "create":
+        stack_id = cfn.create_stack(**request)["StackId"]
+    else:
+        stack_id = cfn.describe_stacks(StackName=stack_name)["Stacks"][0]["StackId"]
+        cfn.update_stack(**request)
+    stack = wait_for_stack(cfn, stack_id)
+    if stack["StackStatus"] != f"{action.upper()}_COMPLETE":
+        _raise_failed(cfn, stack, action)
+    verify_resources(cfn, stack_name, template)
+    return outputs_of(stack)
+
+
 def deploy_stack(
     stack_name: str,
     template_path: Path,
@@ -221,20 +252,7 @@ def deploy_stack(
     bucket: str = DEPLOYMENT_BUCKET,
 ) -> dict[str, str]:
     """Create the stack from a SAM template; its outputs. Raises DeployError on failure."""
-    cfn = cfn or _boto_client("cloudformation")
-    template = transform(template_path, parameters, s3=s3, bucket=bucket)
-    check_supported(template)
-    created = cfn.create_stack(
-        StackName=stack_name,
-        TemplateBody=json.dumps(template),
-        Parameters=_stack_parameters(template, parameters),
-        Capabilities=CAPABILITIES,
-    )
-    stack = wait_for_stack(cfn, created["StackId"])
-    if stack["StackStatus"] != "CREATE_COMPLETE":
-        _raise_failed(cfn, stack, "create")
-    verify_resources(cfn, stack_name, template)
-    return outputs_of(stack)
+    return _apply("create", stack_name, template_path, parameters, cfn, s3, bucket)
 
 
 def update_stack(
@@ -247,21 +265,7 @@ def update_stack(
     bucket: str = DEPLOYMENT_BUCKET,
 ) -> dict[str, str]:
     """Update the stack from a SAM template; its outputs. Raises DeployError on failure."""
-    cfn = cfn or _boto_client("cloudformation")
-    template = transform(template_path, parameters, s3=s3, bucket=bucket)
-    check_supported(template)
-    stack_id = cfn.describe_stacks(StackName=stack_name)["Stacks"][0]["StackId"]
-    cfn.update_stack(
-        StackName=stack_name,
-        TemplateBody=json.dumps(template),
-        Parameters=_stack_parameters(template, parameters),
-        Capabilities=CAPABILITIES,
-    )
-    stack = wait_for_stack(cfn, stack_id)
-    if stack["StackStatus"] != "UPDATE_COMPLETE":
-        _raise_failed(cfn, stack, "update")
-    verify_resources(cfn, stack_name, template)
-    return outputs_of(stack)
+    return _apply("update", stack_name, template_path, parameters, cfn, s3, bucket)
 
 
 def delete_stack(stack_name: str, *, cfn: Any = None) -> None:
