@@ -36,10 +36,9 @@ from moto.codebuild.responses import CodeBuildResponse
 from moto.core.responses import ActionResult
 from moto.core.utils import iso_8601_datetime_with_milliseconds
 
-from sagebuild.local import images, s3sync
+from sagebuild.local import images, patching, s3sync
 
 Backend = cb_models.CodeBuildBackend
-_MISSING = object()
 PHASES = (
     "PROVISIONING",
     "DOWNLOAD_SOURCE",
@@ -354,9 +353,7 @@ def install(work_dir: Path) -> Callable[[], None]:
     work_dir = Path(work_dir)
     work_dir.mkdir(parents=True, exist_ok=True)
     _active = LocalCodeBuild(work_dir)
-    for owner, name, function in _PATCHES:
-        _originals[(owner, name)] = owner.__dict__.get(name, _MISSING)
-        setattr(owner, name, function)
+    patching.apply(_PATCHES, _originals)
     installed = _active
 
     def uninstall() -> None:
@@ -371,13 +368,7 @@ def _uninstall() -> None:
     if _active is not None:
         _active.shutdown()
     _active = None
-    for owner, name, _ in _PATCHES:
-        original = _originals.pop((owner, name), _MISSING)
-        if original is _MISSING:
-            if name in owner.__dict__:
-                delattr(owner, name)
-        else:
-            setattr(owner, name, original)
+    patching.restore(_PATCHES, _originals)
 
 
 def build_log(build_id: str) -> str:

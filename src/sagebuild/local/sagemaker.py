@@ -60,13 +60,12 @@ from moto.sagemaker.exceptions import ResourceInUseException, ResourceNotFound, 
 from moto.sagemaker.responses import SageMakerResponse
 from moto.sagemakerruntime.responses import SageMakerRuntimeResponse
 
-from sagebuild.local import images, s3sync
+from sagebuild.local import images, patching, s3sync
 from sagebuild.local.training import TrainingOutcome, TrainingRun, _tail
 
 BackendClass = sm_models.SageMakerModelBackend
 Backend = Any  # a SageMakerModelBackend, with the methods added here
 _SRC_ROOT = str(Path(__file__).resolve().parents[2])
-_MISSING = object()
 
 #: How long a new model server may take to answer /ping (proot makes BYOD imports slower).
 PING_TIMEOUT_SECONDS = 30.0
@@ -989,9 +988,7 @@ def install(work_dir: Path, region: str = "us-east-1") -> Callable[[], None]:
     work_dir = Path(work_dir)
     work_dir.mkdir(parents=True, exist_ok=True)
     _active = LocalSageMaker(work_dir, region)
-    for owner, name, function in _PATCHES:
-        _originals[(owner, name)] = owner.__dict__.get(name, _MISSING)
-        setattr(owner, name, function)
+    patching.apply(_PATCHES, _originals)
     installed = _active
 
     def uninstall() -> None:
@@ -1007,13 +1004,7 @@ def _uninstall() -> None:
     if local is not None:
         local.shutdown()
     _active = None
-    for owner, name, _ in _PATCHES:
-        original = _originals.pop((owner, name), _MISSING)
-        if original is _MISSING:
-            if name in owner.__dict__:
-                delattr(owner, name)
-        else:
-            setattr(owner, name, original)
+    patching.restore(_PATCHES, _originals)
 
 
 def training_log(job_name: str) -> str:
