@@ -28,11 +28,13 @@ RECENT_EXECUTIONS = 20  # executions searched for the last finished one
 def client(service: str) -> Any:
     """The boto3 client for ``service``, created on first use and then reused.
 
-    boto3 itself is imported here, so a welcome or help request never pays for it.
+    boto3 itself is imported here, so a welcome or help request never pays for it. A session of
+    its own reads the credentials the function runs with (its execution role's), not those a
+    process-wide default session cached first.
     """
     import boto3
 
-    return boto3.client(service)
+    return boto3.session.Session().client(service)
 
 
 def reset_clients() -> None:

@@ -5,13 +5,15 @@ Properties: `StackName`, `EndpointName` ("" = the stack name made valid, as the 
 derive it). Attribute `EndpointName`. Physical id: `sagebuild-cleanup-<stack>` (stable, so a
 renamed endpoint is an Update: the old endpoint is deleted then, its configs and models kept).
 
-What belongs to the stack: configs and models tagged `sagebuild:stack=<stack>`; an untagged one
-only when its name is exactly a run name of this stack (`<stack>-v<N>-<suffix>`).
+What belongs to the stack: the endpoint, configs and models tagged `sagebuild:stack=<stack>`.
+The role's IAM allows deletes only on resources with that tag, so an untagged one (made before
+runs tagged what they create) is left alone and logged, never a failed stack delete. IAM is
+evaluated before existence: a tag-conditioned DeleteEndpoint on an endpoint that is not there
+is AccessDenied, so the endpoint is described first.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -36,6 +38,7 @@ def stack_endpoint(properties: dict) -> str:
 def delete_endpoint(name: str) -> bool:
     """DeleteEndpoint; False when it was already gone."""
     try:
+        client("sagemaker").describe_endpoint(EndpointName=name)
         client("sagemaker").delete_endpoint(EndpointName=name)
     except ClientError as error:
         if is_not_found(error):
@@ -69,9 +72,9 @@ def _belongs(stack: str, name: str, arn: str) -> bool:
             return False
         raise
     by_key = {tag["Key"]: tag["Value"] for tag in tags}
-    if STACK_TAG in by_key:
-        return by_key[STACK_TAG] == stack
-    return re.fullmatch(rf"{re.escape(sanitise(stack))}-v\d+-[0-9a-z]+", name) is not None
+    if STACK_TAG not in by_key:
+        logger.info("untagged: not this stack's to delete", extra={"resource": name})
+    return by_key.get(STACK_TAG) == stack
 
 
 def _delete(kind: str, name: str) -> bool:

@@ -240,6 +240,26 @@ def local_down(ctx: typer.Context) -> None:
         console.print(f"the local stack is not running ({state_dir})")
 
 
+@local_app.command("iam")
+def local_iam(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="the whole ledger as JSON")] = False,
+) -> None:
+    """What each role did under the local stack's IAM: calls, resources, denials."""
+    from sagebuild.cli_support import iam_report
+
+    state_dir = _options(ctx).state_dir
+    try:
+        report = iam_report.fetch(state_dir)
+    except iam_report.NoReport as error:
+        err_console.print(str(error))
+        raise typer.Exit(1) from None
+    if as_json:
+        print_json(report)
+    else:
+        console.print(iam_report.render(report))
+
+
 @local_app.command("status")
 def local_status(
     ctx: typer.Context,

@@ -39,3 +39,22 @@ def iris_parameters(source_uri: str, **extra) -> dict:
 @pytest.fixture(autouse=True)
 def quiet_handlers(monkeypatch):
     monkeypatch.setenv("POWERTOOLS_LOG_LEVEL", "WARNING")
+
+
+@pytest.fixture(autouse=True)
+def no_iam_denials(request):
+    """Every e2e test runs with the local stack's IAM on and must not be denied anything.
+
+    Tests that provoke denials on purpose are marked `iam_denials_expected`. The ledger is
+    process-wide (one per xdist worker): the denials recorded during the test are checked.
+    """
+    from sagebuild.local.iam.enforcer import ENFORCER
+
+    before = ENFORCER.ledger.denial_count()
+    yield
+    if request.node.get_closest_marker("iam_denials_expected"):
+        return
+    new = ENFORCER.ledger.denials_since(before)
+    assert new == [], "IAM denied calls the pipeline needs:\n" + "\n".join(
+        d["message"] for d in new
+    )

@@ -1,5 +1,5 @@
 """Custom::SageMakerCleanup against moto: it names the endpoint, and Delete removes the
-endpoint, then the stack's endpoint configs and models (by tag, or by exact run name)."""
+endpoint, then the stack's endpoint configs and models (by tag only: IAM allows no other)."""
 
 from __future__ import annotations
 
@@ -82,9 +82,9 @@ def test_create_honours_an_endpoint_name_override(sagemaker, module, ctx, monkey
 def test_delete_removes_endpoint_then_the_stacks_configs_and_models(
     sagemaker, module, ctx, monkeypatch
 ):
-    # Given: this stack's runs (tagged, and one untagged with an exact run name) and others'
+    # Given: this stack's tagged run, an untagged one with its run name, and others'
     _model_and_config(sagemaker, "demo-v1-abc123", "Demo")
-    _model_and_config(sagemaker, "demo-v2-def456", None)
+    _model_and_config(sagemaker, "demo-v2-def456", None)  # untagged: IAM would deny the delete
     _model_and_config(sagemaker, "demo-v3-0a1b2c", "Other")  # tagged for another stack
     _model_and_config(sagemaker, "demo-extra-v1-abc123", None)  # another stack's run name
     sagemaker.create_endpoint(EndpointName="demo", EndpointConfigName="demo-v1-abc123")
@@ -99,7 +99,7 @@ def test_delete_removes_endpoint_then_the_stacks_configs_and_models(
     assert response["Status"] == "SUCCESS"
     assert sagemaker.list_endpoints()["Endpoints"] == []
     models, configs = _names(sagemaker)
-    assert models == configs == {"demo-v3-0a1b2c", "demo-extra-v1-abc123"}
+    assert models == configs == {"demo-v2-def456", "demo-v3-0a1b2c", "demo-extra-v1-abc123"}
 
 
 def test_delete_when_everything_is_already_gone_is_success(sagemaker, module, ctx, monkeypatch):

@@ -121,12 +121,26 @@ def _machine_with_function(local, name: str, handler_source: str, definition) ->
                     {
                         "Effect": "Allow",
                         "Action": "sts:AssumeRole",
-                        "Principal": {"Service": "lambda.amazonaws.com"},
+                        "Principal": {"Service": ["lambda.amazonaws.com", "states.amazonaws.com"]},
                     }
                 ],
             }
         ),
     )["Role"]["Arn"]
+    # What the state machine (invoke) and the function (its SSM writes) do, and nothing else.
+    local.client("iam").put_role_policy(
+        RoleName=name,
+        PolicyName="use",
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": "*"},
+                    {"Effect": "Allow", "Action": "ssm:PutParameter", "Resource": "*"},
+                ],
+            }
+        ),
+    )
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("h.py", handler_source)

@@ -156,7 +156,7 @@ class LocalBuild:
             return target
         if kind == "S3":
             try:
-                s3sync.extract_zip(s3sync.get_bytes(location), target)
+                s3sync.extract_zip(s3sync.get_bytes(location, self._acting_role()), target)
             except s3sync.S3Error as error:
                 raise BuildError(f"CLIENT_ERROR: cannot get source {location}: {error}") from error
             except Exception as error:  # noqa: BLE001 - bad zip etc.
@@ -204,6 +204,7 @@ class LocalBuild:
             elif not path.stat().st_mode & 0o111:
                 self.log(f"warning: {path.relative_to(context)} is not executable (chmod +x)")
         repository = self._repository(env)
+        self._authorize_push(repository)
         uri = f"{repository}:{tag}"
         image_dir = self.directory / "image"
         shutil.rmtree(image_dir, ignore_errors=True)
@@ -212,6 +213,32 @@ class LocalBuild:
         if kind:
             images.register(f"{repository}:latest-{kind}", image_dir)
         return uri
+
+    def _acting_role(self) -> s3sync.ActingRole | None:
+        """CodeBuild runs the build as the project's service role (session AWSCodeBuild-<id>)."""
+        role_arn = str(self.metadata.get("serviceRole") or "")
+        build_id = str(self.metadata.get("id", "")).rsplit(":", 1)[-1]
+        return s3sync.ActingRole(role_arn, f"AWSCodeBuild-{build_id}") if role_arn else None
+
+    def _authorize_push(self, repository: str) -> None:
+        """`docker push` to ECR needs these actions (ECR User Guide, "Pushing an image")."""
+        from sagebuild.local.iam.enforcer import ENFORCER, AccessDenied
+
+        role = self._acting_role()
+        host, _, name = repository.partition("/")
+        if role is None or ".dkr.ecr." not in host:
+            return
+        account, region = host.split(".")[0], host.split(".")[3]
+        arn = f"arn:aws:ecr:{region}:{account}:repository/{name}"
+        push = ("BatchCheckLayerAvailability", "InitiateLayerUpload", "UploadLayerPart")
+        try:
+            ENFORCER.authorize_as_role(
+                role.role_arn, role.session_name, "ecr:GetAuthorizationToken", "*"
+            )
+            for action in (*push, "CompleteLayerUpload", "PutImage"):
+                ENFORCER.authorize_as_role(role.role_arn, role.session_name, f"ecr:{action}", arn)
+        except AccessDenied as denied:
+            raise BuildError(f"CLIENT_ERROR: docker push {repository}: {denied}") from None
 
     def _repository(self, env: dict[str, str]) -> str:
         for name in ("REPOSITORY_URI", "IMAGE_REPOSITORY_URI"):

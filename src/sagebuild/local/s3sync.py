@@ -5,6 +5,11 @@ objects (`moto.s3.models.s3_backends`), not through boto3: the same code then wo
 decorator mode (`mock_aws`) and in server mode (`ThreadedMotoServer` in this process), needs no
 endpoint URL or credentials, and cannot reach real AWS. The bucket is found in whichever
 account owns it (moto's global bucket index).
+
+Every function takes `as_role`: the role the job, endpoint or build acts as. With the local
+stack's IAM on, each access is authorised for that role as S3 would authorise it (GetObject on
+the object, ListBucket on the bucket for a prefix, PutObject on the object written), and a
+denial raises `S3Error` with AWS's AccessDenied message, which fails the job as on AWS.
 """
 
 from __future__ import annotations
@@ -13,11 +18,32 @@ import io
 import os
 import tarfile
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 
 class S3Error(Exception):
-    """An S3 object or prefix the local job needs is missing."""
+    """An S3 object or prefix the local job needs is missing, or the role may not use it."""
+
+
+@dataclass(frozen=True)
+class ActingRole:
+    """The role a local job, endpoint or build uses S3 as, and its session name."""
+
+    role_arn: str
+    session_name: str
+
+
+def _authorize(as_role: ActingRole | None, action: str, bucket: str, key: str | None) -> None:
+    if as_role is None:
+        return
+    from sagebuild.local.iam.enforcer import ENFORCER, AccessDenied
+
+    resource = f"arn:aws:s3:::{bucket}" + (f"/{key}" if key is not None else "")
+    try:
+        ENFORCER.authorize_as_role(as_role.role_arn, as_role.session_name, action, resource)
+    except AccessDenied as denied:
+        raise S3Error(f"AccessDenied: {denied}") from None
 
 
 def split_uri(uri: str) -> tuple[str, str]:
@@ -50,33 +76,37 @@ def _keys(bucket: str) -> dict[str, bytes]:
     return result
 
 
-def get_bytes(uri: str) -> bytes:
+def get_bytes(uri: str, as_role: ActingRole | None = None) -> bytes:
     """The content of one object."""
     bucket, key = split_uri(uri)
+    _authorize(as_role, "s3:GetObject", bucket, key)
     obj = _backend(bucket).get_object(bucket, key)
     if obj is None:
         raise S3Error(f"no S3 object at s3://{bucket}/{key}")
     return bytes(obj.value)
 
 
-def put_bytes(uri: str, data: bytes) -> None:
+def put_bytes(uri: str, data: bytes, as_role: ActingRole | None = None) -> None:
     """Write one object (S3 event notifications fire as for a PUT)."""
     bucket, key = split_uri(uri)
+    _authorize(as_role, "s3:PutObject", bucket, key)
     _backend(bucket).put_object(bucket, key, data)
 
 
-def download_prefix(uri: str, dest: Path) -> list[Path]:
+def download_prefix(uri: str, dest: Path, as_role: ActingRole | None = None) -> list[Path]:
     """Copy every object under the S3Prefix `uri` into `dest`, as SageMaker fills a channel.
 
     A prefix that is exactly one object gives that file; `prefix/` gives the tree below it.
     Raises `S3Error` when nothing matches (SageMaker fails the job the same way).
     """
     bucket, prefix = split_uri(uri)
+    _authorize(as_role, "s3:ListBucket", bucket, None)
     dest.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     for name, value in sorted(_keys(bucket).items()):
         if not name.startswith(prefix) or name.endswith("/"):
             continue
+        _authorize(as_role, "s3:GetObject", bucket, name)
         if name == prefix:
             relative = os.path.basename(name)
         elif prefix == "" or prefix.endswith("/"):

@@ -9,6 +9,8 @@ deployed), then writes into `--state-dir`:
 
 SIGTERM or SIGINT deletes the stack, stops the server and removes the pid and port files;
 the exit code is 0 when everything stopped cleanly. A failed start writes `error.txt`.
+SIGUSR1 writes the IAM ledger to `iam-report.json` (`sagebuild local iam`); the server also
+writes it when it stops.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ PORT_FILE = "server.port"
 OUTPUTS_FILE = "outputs.json"
 ENDPOINT_FILE = "endpoint"
 ERROR_FILE = "error.txt"
+IAM_REPORT_FILE = "iam-report.json"
 
 
 def _write(path: Path, text: str) -> None:
@@ -71,7 +74,21 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def serve(args: argparse.Namespace, stop: threading.Event) -> int:
+def _report_on_request(stack: LocalStack, path: Path, wanted: threading.Event) -> None:
+    while True:
+        wanted.wait()
+        wanted.clear()
+        if not stack.deployed and not stack.outputs:
+            return
+        try:
+            stack.write_iam_report(path)
+        except Exception:  # noqa: BLE001 - a report that fails must not stop the server
+            logging.getLogger(__name__).exception("could not write the IAM report")
+
+
+def serve(
+    args: argparse.Namespace, stop: threading.Event, report: threading.Event | None = None
+) -> int:
     """Run until `stop` is set; returns the exit code."""
     state_dir: Path = args.state_dir
     state_dir.mkdir(parents=True, exist_ok=True)
@@ -87,6 +104,7 @@ def serve(args: argparse.Namespace, stop: threading.Event) -> int:
         work_dir=args.work_dir or state_dir / "work",
         local_services=not args.no_local_services,
         fast_waits=args.fast_waits,
+        iam_report_path=state_dir / IAM_REPORT_FILE,
     )
     code = 0
     try:
@@ -100,6 +118,13 @@ def serve(args: argparse.Namespace, stop: threading.Event) -> int:
         _write(state_dir / ENDPOINT_FILE, str(stack.endpoint_url))
         _write(state_dir / PORT_FILE, str(stack.port))
         logging.getLogger(__name__).info("local stack ready at %s", stack.endpoint_url)
+        if report is not None:
+            threading.Thread(
+                target=_report_on_request,
+                args=(stack, state_dir / IAM_REPORT_FILE, report),
+                name="iam-report",
+                daemon=True,
+            ).start()
         stop.wait()
     finally:
         (state_dir / PORT_FILE).unlink(missing_ok=True)
@@ -116,13 +141,18 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     args = parse_args(argv)
     stop = threading.Event()
+    report = threading.Event()
 
     def on_signal(signum: int, frame: Any) -> None:
         stop.set()
 
+    def on_report(signum: int, frame: Any) -> None:
+        report.set()
+
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    return serve(args, stop)
+    signal.signal(signal.SIGUSR1, on_report)
+    return serve(args, stop, report)
 
 
 if __name__ == "__main__":

@@ -58,6 +58,8 @@ UNSET_ENV = (
     "AWS_CONTAINER_CREDENTIALS_FULL_URI",
 )
 LOCAL_SERVICES = ("sagemaker", "codebuild")
+# When set, every local stack writes its IAM ledger into this directory when it stops.
+IAM_REPORT_DIR_ENV = "SAGEBUILD_IAM_REPORT_DIR"
 
 
 class LocalStackError(RuntimeError):
@@ -71,7 +73,10 @@ class LocalStack:
     127.0.0.1:`port`, 0 = a free port, for other processes). `template=None` deploys nothing.
     `parameters` are stack parameters over DEFAULT_PARAMETERS (only those the template
     declares). `local_services` installs `sagebuild.local.sagemaker`/`codebuild` (required
-    then). `fast_waits` makes Wait states and Retry intervals not wait (tests).
+    then). `fast_waits` makes Wait states and Retry intervals not wait (tests). `iam` (on by
+    default) evaluates every call a role makes against its policies, as AWS does; the
+    administrator key `testing` (CLI, tests, `client()`) is allowed everything.
+    `iam_report_path`: where `stop()` writes the IAM ledger (`iam_report()`) as JSON.
     """
 
     def __init__(
@@ -86,6 +91,8 @@ class LocalStack:
         local_services: bool = True,
         fast_waits: bool = False,
         delete_on_exit: bool = True,
+        iam: bool = True,
+        iam_report_path: Path | str | None = None,
     ) -> None:
         if mode not in ("inprocess", "server"):
             raise ValueError(f"mode must be 'inprocess' or 'server', not {mode!r}")
@@ -99,6 +106,8 @@ class LocalStack:
         self.local_services = local_services
         self.fast_waits = fast_waits
         self.delete_on_exit = delete_on_exit
+        self.iam = iam
+        self.iam_report_path = Path(iam_report_path) if iam_report_path else None
         self.region = REGION
         self.account_id = ACCOUNT_ID
         self.endpoint_url: str | None = None
@@ -132,7 +141,9 @@ class LocalStack:
             else:
                 self._start_server()
             self._undo.append(
-                install_all(cache_dir=self._lambda_cache(), endpoint_url=self.endpoint_url)
+                install_all(
+                    cache_dir=self._lambda_cache(), endpoint_url=self.endpoint_url, iam=self.iam
+                )
             )
             if self.local_services:
                 self._install_local_services()
@@ -149,6 +160,15 @@ class LocalStack:
     def stop(self) -> None:
         """Delete the stack (if deployed), then undo everything `start` did, newest first."""
         errors: list[str] = []
+        report_paths = [self.iam_report_path] if self.iam_report_path else []
+        collect = os.environ.get(IAM_REPORT_DIR_ENV)  # `make iam-report` gathers every stack's
+        if collect:
+            report_paths.append(Path(collect) / f"{self.stack_name}-{uuid.uuid4().hex[:8]}.json")
+        for path in report_paths if self.iam and self.deployed else []:
+            try:
+                self.write_iam_report(path)
+            except Exception as error:  # noqa: BLE001 - keep stopping; reported below
+                errors.append(f"iam report: {error}")
         if self.deployed and self.delete_on_exit:
             try:
                 self.delete()
@@ -211,6 +231,32 @@ class LocalStack:
     def delete(self) -> None:
         deploy.delete_stack(self.stack_name, cfn=self.client("cloudformation"))
         self.deployed = False
+
+    def iam_report(self) -> dict[str, Any]:
+        """Per role: the calls made, their resources, denials, unused policy statements."""
+        from sagebuild.local.iam.enforcer import ENFORCER
+
+        return ENFORCER.ledger.report(ENFORCER.statements_by_role(self._role_arns()))
+
+    def iam_denials(self) -> list[dict[str, str]]:
+        """Every call the local stack's IAM denied so far."""
+        from sagebuild.local.iam.enforcer import ENFORCER
+
+        return ENFORCER.ledger.denials()
+
+    def write_iam_report(self, path: Path) -> dict[str, Any]:
+        report = self.iam_report()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+        tmp.replace(path)
+        return report
+
+    def _role_arns(self) -> list[str]:
+        from moto.iam.models import iam_backends
+
+        backend = iam_backends[self.account_id]["aws"]
+        return sorted(role.arn for role in backend.roles.values())
 
     def client(self, service: str, **kwargs: Any) -> Any:
         """A boto3 client for the emulated AWS (dummy credentials, local endpoint)."""

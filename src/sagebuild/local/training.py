@@ -141,6 +141,10 @@ class TrainingRun:
         self.opt_ml = job_dir / "opt_ml"
         self.log_path = job_dir / "training.log"
         self.on_status = on_status or (lambda primary, secondary, message: None)
+        # SageMaker reads the channels and writes the model as the job's role (session
+        # "SageMaker"); with the local stack's IAM on, s3sync authorises each access for it.
+        role_arn = str(request.get("RoleArn") or "")
+        self.as_role = s3sync.ActingRole(role_arn, "SageMaker") if role_arn else None
         self._stop = threading.Event()
         self._process: subprocess.Popen[bytes] | None = None
         self._builtin = False
@@ -195,6 +199,7 @@ class TrainingRun:
         spec = self.request.get("AlgorithmSpecification") or {}
         uri = spec.get("TrainingImage") or ""
         image = images.resolve(uri)
+        self._authorize_pull(uri)
         hps = decode_hyperparameters(self.request.get("HyperParameters"))
         program = hps.get("sagemaker_program")
         self.log(f"job {self.name}: image {uri} ({image.kind})")
@@ -307,6 +312,16 @@ class TrainingRun:
         }
         (config / "inputdataconfig.json").write_text(json.dumps(channels, indent=2))
 
+    def _authorize_pull(self, uri: str) -> None:
+        from sagebuild.local.iam.enforcer import ENFORCER, AccessDenied
+
+        if self.as_role is None:
+            return
+        try:
+            ENFORCER.authorize_image_pull(self.as_role.role_arn, self.as_role.session_name, uri)
+        except AccessDenied as denied:
+            raise JobError(f"ClientError: cannot pull the training image {uri}: {denied}") from None
+
     def _download_channels(self) -> None:
         for channel in self._channels():
             name = channel["ChannelName"]
@@ -319,7 +334,7 @@ class TrainingRun:
                 )
             self.log(f"downloading channel {name} from {uri}")
             try:
-                s3sync.download_prefix(uri, self.opt_ml / "input" / "data" / name)
+                s3sync.download_prefix(uri, self.opt_ml / "input" / "data" / name, self.as_role)
             except s3sync.S3Error as error:
                 raise JobError(f"ClientError: channel {name}: {error}") from error
 
@@ -329,7 +344,7 @@ class TrainingRun:
         self.log(f"downloading code from {location}")
         try:
             if location.startswith("s3://"):
-                s3sync.extract_tar(s3sync.get_bytes(location), code_dir)
+                s3sync.extract_tar(s3sync.get_bytes(location, self.as_role), code_dir)
             elif Path(location.removeprefix("file://")).is_dir():
                 shutil.copytree(location.removeprefix("file://"), code_dir, dirs_exist_ok=True)
             else:
@@ -455,11 +470,16 @@ class TrainingRun:
         output = (self.request.get("OutputDataConfig") or {}).get("S3OutputPath", "").rstrip("/")
         base = f"{output}/{self.name}/output"
         model_uri = f"{base}/model.tar.gz"
-        s3sync.put_bytes(model_uri, s3sync.tar_directory(self.opt_ml / "model"))
-        self.log(f"uploaded {model_uri}")
         data_dir = self.opt_ml / "output" / "data"
-        if any(data_dir.iterdir()):
-            s3sync.put_bytes(f"{base}/output.tar.gz", s3sync.tar_directory(data_dir))
+        try:
+            s3sync.put_bytes(model_uri, s3sync.tar_directory(self.opt_ml / "model"), self.as_role)
+            self.log(f"uploaded {model_uri}")
+            if any(data_dir.iterdir()):
+                s3sync.put_bytes(
+                    f"{base}/output.tar.gz", s3sync.tar_directory(data_dir), self.as_role
+                )
+        except s3sync.S3Error as error:
+            raise JobError(f"ClientError: cannot upload the model artifacts: {error}") from error
         return model_uri
 
 

@@ -7,6 +7,9 @@
 - `skipped_types`: resource types moto skips are created by us; unknown types fail the deploy.
 - `sns_delivery`: SNS → Lambda events carry the real message id, topic and attributes.
 - `stack_update`: an update modifies only resources whose JSON or parameters changed.
+- `iam_roles`: CloudFormation roles get their ManagedPolicyArns (moto drops them).
+- `iam_enforcement`: every request a role signs is evaluated against that role's policies
+  (actions, resources, conditions); Step Functions tasks run as the state machine role.
 
 `install_all()` applies them all and returns one uninstall callable (undoes them in reverse).
 """
@@ -18,12 +21,18 @@ from pathlib import Path
 
 
 def install_all(
-    *, cache_dir: Path | None = None, endpoint_url: str | None = None
+    *, cache_dir: Path | None = None, endpoint_url: str | None = None, iam: bool = True
 ) -> Callable[[], None]:
-    """Install every extension; returns the uninstall callable."""
+    """Install every extension; returns the uninstall callable.
+
+    `iam=False` leaves IAM unenforced (only for tests of one extension in isolation).
+    """
     from . import (
         custom_resources,
+        iam_enforcement,
+        iam_roles,
         lambda_runner,
+        limits,
         skipped_types,
         sns_delivery,
         stack_update,
@@ -38,6 +47,10 @@ def install_all(
         undo.append(skipped_types.install())
         undo.append(sns_delivery.install())
         undo.append(stack_update.install())
+        undo.append(limits.install())
+        undo.append(iam_roles.install())
+        if iam:
+            undo.append(iam_enforcement.install())
     except BaseException:
         for step in reversed(undo):
             step()

@@ -190,6 +190,22 @@ def lambda_environment(env: Mapping[str, str]) -> Iterator[None]:
         yield
 
 
+def execution_role_credentials(fn: Any) -> dict[str, str]:
+    """The function's execution role credentials, as Lambda puts them in its environment.
+
+    With the local stack's IAM on, Lambda assumes the function's role (its trust policy must
+    allow lambda.amazonaws.com; the session is named after the function, as on AWS), so every
+    call the handler makes is evaluated against that role. With IAM off: dummy credentials.
+    """
+    from sagebuild.local.iam import principals
+    from sagebuild.local.iam.enforcer import ENFORCER
+
+    if not ENFORCER.enabled:
+        return dict(DUMMY_CREDENTIALS)
+    credentials = principals.assume(str(fn.role), "lambda.amazonaws.com", fn.function_name)
+    return credentials.environment()
+
+
 # --------------------------------------------------------------------------- context
 
 
@@ -320,6 +336,7 @@ class LambdaRunner:
             **DUMMY_CREDENTIALS,
         }
         env.update({str(k): str(v) for k, v in (fn.environment_vars or {}).items()})
+        env.update(execution_role_credentials(fn))
         if self.endpoint_url:
             env["AWS_ENDPOINT_URL"] = self.endpoint_url
         env.pop("AWS_PROFILE", None)
@@ -456,6 +473,41 @@ def _save_logs(fn: Any, logs: str) -> None:
         fn.save_logs(logs)
 
 
+# --------------------------------------------------------------------------- boto3 sessions
+
+_SESSIONS_LOCK = threading.Lock()
+_FUNCTION_SESSIONS: dict[tuple[str, str, str], Any] = {}
+
+
+def _function_default_session(original: Callable[[], Any]) -> Callable[[], Any]:
+    """`boto3._get_default_session` with one default session per function and credentials.
+
+    On Lambda each function runs in its own process, so `boto3.client(...)` in handler code
+    uses a default session of that function's own (its execution role's credentials). Here
+    every function shares the boto3 module; without this, the first function to create the
+    default session would lend its cached credentials to every other function.
+    """
+
+    def get_default_session() -> Any:
+        env = os.environ
+        if not (isinstance(env, ThreadEnviron) and env.in_overlay()):
+            return original()
+        key = (
+            env.get("AWS_LAMBDA_FUNCTION_NAME", ""),
+            env.get("AWS_ACCESS_KEY_ID", ""),
+            env.get("AWS_ENDPOINT_URL", ""),
+        )
+        with _SESSIONS_LOCK:
+            session = _FUNCTION_SESSIONS.get(key)
+            if session is None:
+                import boto3.session
+
+                session = _FUNCTION_SESSIONS[key] = boto3.session.Session()
+        return session
+
+    return get_default_session
+
+
 # --------------------------------------------------------------------------- install
 
 _INSTALLED: LambdaRunner | None = None
@@ -482,12 +534,19 @@ def install(cache_dir: Path | None = None, endpoint_url: str | None = None) -> C
         return runner.invoke(self, event)
 
     LambdaFunction._invoke_lambda = _invoke_lambda  # type: ignore[method-assign]
+    import boto3
+
+    original_session = boto3._get_default_session
+    boto3._get_default_session = _function_default_session(original_session)
     previous = _INSTALLED
     _INSTALLED = runner
 
     def uninstall() -> None:
         global _INSTALLED
         LambdaFunction._invoke_lambda = original  # type: ignore[method-assign]
+        boto3._get_default_session = original_session
+        with _SESSIONS_LOCK:
+            _FUNCTION_SESSIONS.clear()
         _INSTALLED = previous
 
     return uninstall
