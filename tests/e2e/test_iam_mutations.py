@@ -173,7 +173,10 @@ def test_a_resource_tag_condition_is_honoured():
 
 def test_the_unmutated_template_runs_captures_data_as_the_model_role_and_is_never_denied():
     with _stack(TEMPLATE) as (local, stack):
-        path, result = _run_iris(stack, datacapture={"SamplingPercentage": 100})
+        volume_key = local.client("kms").create_key(Description="training volume")["KeyMetadata"]
+        path, result = _run_iris(
+            stack, datacapture={"SamplingPercentage": 100}, volumekmskey=volume_key["KeyId"]
+        )
         assert result["status"] == "SUCCEEDED", path
         rows = "5.1,3.5,1.4,0.2"
         answer = stack.predict([[5.1, 3.5, 1.4, 0.2]], accept="text/csv")
@@ -203,6 +206,11 @@ def test_the_unmutated_template_runs_captures_data_as_the_model_role_and_is_neve
         model_role = [r for r in report["roles"] if "ModelRole" in r]
         [calls] = [report["roles"][r]["calls"] for r in model_role]
         assert {"s3:GetObject", "s3:PutObject"} <= {c["action"] for c in calls}
+        [training_role] = [r for r in report["roles"] if "TrainingRole" in r]
+        grants = [
+            c for c in report["roles"][training_role]["calls"] if c["action"] == "kms:CreateGrant"
+        ]
+        assert [g["resource"] for g in grants] == [volume_key["Arn"]]
         assert report["denials"] == 0 and report["role_action_pairs"] > 15
 
 
@@ -217,6 +225,18 @@ def test_without_put_object_on_datacapture_the_capture_is_denied_for_the_model_r
         stack.predict([[5.1, 3.5, 1.4, 0.2]])
         [denial] = _denied(local, "s3:PutObject", "ModelRole")
         assert "/datacapture/" in denial["resource"]
+
+
+def test_without_kms_permissions_a_job_with_volumekmskey_fails_naming_create_grant():
+    via = '{kms:ViaService: !Sub "%s.${AWS::Region}.amazonaws.com"}'
+    text = _mutate(via % "sagemaker", via % "s3")
+    with _stack(text) as (local, stack):
+        key = local.client("kms").create_key()["KeyMetadata"]
+        path, result = _run_iris(stack, volumekmskey=key["Arn"])
+        assert "Training Failed" in path
+        _assert_run_failed_naming(result, "kms:CreateGrant")
+        [denial] = _denied(local, "kms:CreateGrant", "TrainingRole")
+        assert denial["resource"] == key["Arn"]
 
 
 def _wait_for(probe, timeout: float = 30.0):

@@ -125,6 +125,20 @@ def _tail(path: Path, lines: int = 5) -> str:
     return "\n".join(line for line in content[-lines:] if not line.startswith("[sagebuild]"))
 
 
+def kms_key_arn(key: str, account: str = "123456789012", region: str = "us-east-1") -> str | None:
+    """The ARN of an emulated KMS key named by id, ARN, alias or alias ARN (None: no such key)."""
+    from moto.kms.models import kms_backends
+
+    if key.startswith("arn:"):
+        parts = key.split(":")
+        account, region = parts[4], parts[3]
+    backend = kms_backends[account][region]
+    try:
+        return str(backend.describe_key(key).arn)
+    except Exception:  # noqa: BLE001 - moto raises NotFoundException and friends
+        return None
+
+
 class TrainingRun:
     """Runs one CreateTrainingJob request in `job_dir`; `run()` blocks, `stop()` interrupts."""
 
@@ -200,6 +214,7 @@ class TrainingRun:
         uri = spec.get("TrainingImage") or ""
         image = images.resolve(uri)
         self._authorize_pull(uri)
+        self._use_volume_key()
         hps = decode_hyperparameters(self.request.get("HyperParameters"))
         program = hps.get("sagemaker_program")
         self.log(f"job {self.name}: image {uri} ({image.kind})")
@@ -321,6 +336,33 @@ class TrainingRun:
             ENFORCER.authorize_image_pull(self.as_role.role_arn, self.as_role.session_name, uri)
         except AccessDenied as denied:
             raise JobError(f"ClientError: cannot pull the training image {uri}: {denied}") from None
+
+    def _use_volume_key(self) -> None:
+        """`ResourceConfig.VolumeKmsKeyId`: the key must exist, and SageMaker encrypts the
+        training volume through a grant it creates as the job's role (SageMaker Developer
+        Guide, "Encrypt output data and storage volume with AWS KMS": kms:CreateGrant)."""
+        from sagebuild.local.iam.enforcer import ENFORCER, AccessDenied
+
+        key = str((self.request.get("ResourceConfig") or {}).get("VolumeKmsKeyId") or "")
+        if not key:
+            return
+        key_arn = kms_key_arn(key)
+        if key_arn is None:
+            raise JobError(f"ClientError: VolumeKmsKeyId {key}: the KMS key does not exist")
+        if self.as_role is None:
+            return
+        region = key_arn.split(":")[3]
+        try:
+            ENFORCER.authorize_as_role(
+                self.as_role.role_arn,
+                self.as_role.session_name,
+                "kms:CreateGrant",
+                key_arn,
+                {"kms:ViaService": f"sagemaker.{region}.amazonaws.com"},
+            )
+        except AccessDenied as denied:
+            raise JobError(f"ClientError: cannot use VolumeKmsKeyId {key}: {denied}") from None
+        self.log(f"training volume encrypted with {key_arn}")
 
     def _download_channels(self) -> None:
         for channel in self._channels():

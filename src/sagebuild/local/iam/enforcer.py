@@ -190,22 +190,30 @@ class Enforcer:
             )
 
     def authorize_as_role(
-        self, role_arn: str, session_name: str, action: str, resource: str
+        self,
+        role_arn: str,
+        session_name: str,
+        action: str,
+        resource: str,
+        context: Mapping[str, str] | None = None,
     ) -> None:
-        """What an emulated service does on a role's behalf (raises AccessDenied)."""
+        """What an emulated service does on a role's behalf (raises AccessDenied).
+
+        `context`: condition keys the service sets (e.g. kms:ViaService), lower-case names.
+        """
         if not self.enabled:
             return
         account = role_arn.split(":")[4] if role_arn.count(":") >= 5 else "123456789012"
         principal = Principal(role_arn, session_name, account)
         service, _, name = action.partition(":")
         act = catalog.action(service, name)
-        self._decide(
-            principal,
-            act.qualified,
-            resource,
-            _context(principal, act, {}, resource, self.region),
-            any_resource=False,
-        )
+        base = _context(principal, act, {}, resource, self.region)
+        extra = {k.lower(): [v] for k, v in (context or {}).items()}
+
+        def lookup(key: str) -> list[str] | None:
+            return extra[key] if key in extra else base(key)
+
+        self._decide(principal, act.qualified, resource, lookup, any_resource=False)
 
     def authorize_image_pull(self, role_arn: str, session_name: str, image_uri: str) -> None:
         """A job or endpoint pulling an image of this account's ECR as its role.

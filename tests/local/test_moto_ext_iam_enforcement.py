@@ -1,0 +1,157 @@
+"""moto_ext.iam_enforcement: requests signed by a role are evaluated like AWS evaluates them."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from botocore.exceptions import ClientError
+
+from sagebuild.local.stack import LocalStack
+
+TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "lambda.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+        }
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def local():
+    with LocalStack(None, local_services=False) as local:
+        yield local
+
+
+def _role(local: LocalStack, name: str, statements: list[dict]) -> object:
+    """A role with these statements, and boto3 clients signed with its assumed credentials."""
+    iam = local.client("iam")
+    arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(TRUST))["Role"]["Arn"]
+    if statements:
+        iam.put_role_policy(
+            RoleName=name,
+            PolicyName="p",
+            PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": statements}),
+        )
+    from sagebuild.local.iam import principals
+
+    credentials = principals.assume(arn, "lambda.amazonaws.com", f"{name}-session")
+
+    def client(service: str):
+        import boto3
+
+        return boto3.client(
+            service,
+            region_name=local.region,
+            endpoint_url=local.endpoint_url,
+            **credentials.client_kwargs(),
+        )
+
+    return client
+
+
+def _error(call) -> dict:
+    with pytest.raises(ClientError) as caught:
+        call()
+    return caught.value.response
+
+
+def test_a_role_without_a_statement_is_denied_with_the_json_services_error(local):
+    client = _role(local, "nothing", [])
+    response = _error(lambda: client("ssm").get_parameter(Name="/x"))
+    assert response["Error"]["Code"] == "AccessDeniedException"
+    assert response["ResponseMetadata"]["HTTPStatusCode"] == 403
+    assert response["Error"]["Message"] == (
+        "User: arn:aws:sts::123456789012:assumed-role/nothing/nothing-session is not authorized "
+        "to perform: ssm:GetParameter on resource: "
+        "arn:aws:ssm:us-east-1:123456789012:parameter/x "
+        "because no identity-based policy allows the ssm:GetParameter action"
+    )
+
+
+def test_a_statement_on_the_resource_allows_and_another_resource_stays_denied(local):
+    local.client("ssm").put_parameter(Name="/mine/a", Value="1", Type="String")
+    local.client("ssm").put_parameter(Name="/other/a", Value="2", Type="String")
+    client = _role(
+        local,
+        "reader",
+        [
+            {
+                "Effect": "Allow",
+                "Action": "ssm:GetParameter",
+                "Resource": "arn:aws:ssm:*:*:parameter/mine/*",
+            }
+        ],
+    )
+    assert client("ssm").get_parameter(Name="/mine/a")["Parameter"]["Value"] == "1"
+    assert _error(lambda: client("ssm").get_parameter(Name="/other/a"))["Error"]["Code"] == (
+        "AccessDeniedException"
+    )
+
+
+def test_sns_denies_with_authorization_error_and_s3_with_access_denied(local):
+    topic = local.client("sns").create_topic(Name="t")["TopicArn"]
+    local.client("s3").create_bucket(Bucket="denied-bucket")
+    client = _role(local, "mute", [])
+    sns = _error(lambda: client("sns").publish(TopicArn=topic, Message="m"))
+    assert sns["Error"]["Code"] == "AuthorizationError"
+    assert f"sns:Publish on resource: {topic}" in sns["Error"]["Message"]
+    s3 = _error(lambda: client("s3").get_object(Bucket="denied-bucket", Key="k"))
+    assert s3["Error"]["Code"] == "AccessDenied"
+    assert "s3:GetObject on resource: arn:aws:s3:::denied-bucket/k" in s3["Error"]["Message"]
+
+
+def test_an_explicit_deny_names_itself(local):
+    client = _role(
+        local,
+        "denied",
+        [
+            {"Effect": "Allow", "Action": "sns:*", "Resource": "*"},
+            {"Effect": "Deny", "Action": "sns:CreateTopic", "Resource": "*"},
+        ],
+    )
+    message = _error(lambda: client("sns").create_topic(Name="nope"))["Error"]["Message"]
+    assert message.endswith("with an explicit deny in an identity-based policy")
+    assert client("sns").list_topics()["Topics"] is not None
+
+
+def test_an_unknown_access_key_is_refused(local):
+    import boto3
+
+    stranger = boto3.client(
+        "ssm",
+        region_name=local.region,
+        endpoint_url=local.endpoint_url,
+        aws_access_key_id="ASIAUNKNOWNKEY000000",
+        aws_secret_access_key="x",
+        aws_session_token="y",
+    )
+    response = _error(lambda: stranger.get_parameter(Name="/x"))
+    assert response["Error"]["Code"] == "InvalidClientTokenId"
+
+
+def test_a_role_the_service_may_not_assume_cannot_be_used(local):
+    from sagebuild.local.iam import principals
+
+    arn = local.client("iam").create_role(
+        RoleName="untrusting", AssumeRolePolicyDocument=json.dumps(TRUST)
+    )["Role"]["Arn"]
+    with pytest.raises(principals.TrustError, match="states.amazonaws.com cannot assume"):
+        principals.assume(arn, "states.amazonaws.com", "s")
+
+
+def test_the_ledger_records_calls_and_denials_per_role(local):
+    client = _role(
+        local, "ledgered", [{"Effect": "Allow", "Action": "sns:ListTopics", "Resource": "*"}]
+    )
+    client("sns").list_topics()
+    _error(lambda: client("sns").create_topic(Name="x"))
+    report = local.iam_report()
+    role = report["roles"]["arn:aws:iam::123456789012:role/ledgered"]
+    assert {c["action"] for c in role["calls"]} == {"sns:ListTopics", "sns:CreateTopic"}
+    assert [d["action"] for d in role["denials"]] == ["sns:CreateTopic"]
+    assert role["statements_used"] == ["ledgered/p#0"] and role["statements_unused"] == []
