@@ -417,8 +417,16 @@ def test_local_up_status_and_down_run_the_real_stack_in_the_background(tmp_path)
         outputs = json.loads(_ok(sagebuild("outputs", "--json")))  # local by default
         assert outputs == started["outputs"]
         assert json.loads(_ok(sagebuild("params", "get", "framework"))) == "SCIKIT"
+        # The deploy's parameter-merge custom resource read the parameter as its own role.
+        report = json.loads(_ok(sagebuild("local", "iam", "--json")))
+        assert report["running"] is True and report["denials"] == 0
+        merge = [r for r in report["roles"] if "ParameterMergeFunctionRole" in r]
+        assert [c["action"] for c in report["roles"][merge[0]]["calls"]] == ["ssm:GetParameter"]
+        assert "ParameterMergeFunctionRole" in _ok(sagebuild("local", "iam"))
     finally:
         down = sagebuild("local", "down")
     assert "stopped" in _ok(down)
     assert json.loads(_ok(sagebuild("local", "status", "--json")))["running"] is False
     assert not Path(state, "server.port").exists()
+    # After the stop: the report the server wrote when it stopped.
+    assert json.loads(_ok(sagebuild("local", "iam", "--json")))["running"] is False

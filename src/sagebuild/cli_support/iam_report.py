@@ -54,10 +54,15 @@ def render(report: dict[str, Any]) -> Table:
         f"{report.get('denials', 0)} denials",
         show_lines=False,
     )
-    for column in ("role", "action", "resources", "calls", "denied"):
-        table.add_column(column)
+    from sagebuild.local.iam.figures import logical
+
+    table.add_column("role (logical id)", no_wrap=True)
+    table.add_column("action", no_wrap=True)
+    table.add_column("resources", overflow="fold")
+    table.add_column("calls", justify="right")
+    table.add_column("denied")
     for role_arn, role in sorted(report.get("roles", {}).items()):
-        name = role_arn.rsplit("/", 1)[-1]
+        name = logical(role_arn.rsplit("/", 1)[-1])
         by_action: dict[str, dict[str, Any]] = {}
         for call in role.get("calls", []):
             entry = by_action.setdefault(call["action"], {"resources": set(), "count": 0})
