@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install system-deps demo test test-fast lint template-lint types check bench graph clean
+.PHONY: help install system-deps demo test test-slow test-fast lint template-lint types check bench graph clean
 
 help: ## Show the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -28,8 +28,11 @@ system-deps: ## proot runs BYOD train/serve programs without Docker (Debian pack
 demo: install ## Run the whole loop on the local stack: deploy, train, deploy, predict
 	$(BIN)/python -m sagebuild.demo
 
-test: install ## Every test: unit, handler, local stack, end to end
-	$(BIN)/python -m pytest -q -n 2 --dist loadfile
+test: install ## Every test but the slow ones: unit, handler, local stack, end to end
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile -m "not slow"
+
+test-slow: install ## The slow end-to-end checks (IAM mutations of the template: one stack each)
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile -m slow
 
 test-fast: install ## Unit and handler tests only
 	$(BIN)/python -m pytest -q tests/unit tests/handlers
@@ -44,7 +47,7 @@ template-lint: install ## cfn-lint on template.yaml
 types: install ## mypy on the deployed code and the local stack
 	$(BIN)/mypy lambdas alexa src
 
-check: lint template-lint types test ## Every check a change needs
+check: lint template-lint types test test-slow ## Every check a change needs
 
 bench: install ## Benchmarks: orchestration cost, cold import, local demo timing (docs/benchmarks.md)
 	$(BIN)/python -m sagebuild.bench

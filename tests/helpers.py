@@ -1,4 +1,4 @@
-"""Shared test helpers: load event fixtures, the ASL and the repository root."""
+"""Shared test helpers: event fixtures, the ASL, the repository root, roles for local tests."""
 
 from __future__ import annotations
 
@@ -17,3 +17,22 @@ def load_event(name: str) -> dict:
 
 def load_asl() -> dict:
     return json.loads(ASL_PATH.read_text())
+
+
+def service_role(iam, name: str, services: list[str], statements: list[dict] | None = None) -> str:
+    """Create role `name` that `services` may assume, with these inline statements; its ARN.
+
+    With the local stack's IAM on, a function or state machine can only act through a role
+    that trusts its service and allows what it calls.
+    """
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": services}}
+        ],
+    }
+    arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    if statements:
+        document = {"Version": "2012-10-17", "Statement": statements}
+        iam.put_role_policy(RoleName=name, PolicyName="use", PolicyDocument=json.dumps(document))
+    return arn

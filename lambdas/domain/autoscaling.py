@@ -1,5 +1,12 @@
-"""Endpoint autoscaling: the new variant scales on invocations per instance; the old one's
-scalable target goes away with it.
+"""Endpoint autoscaling: the new variant scales on invocations per instance; a variant that an
+update or a delete removes is released from Application Auto Scaling first.
+
+SageMaker refuses UpdateEndpoint while a variant it would remove (or give another instance
+type) is a registered scalable target, and DeleteEndpoint unless the caller may deregister it
+(SageMaker Developer Guide, "Update endpoints that use auto scaling", "Delete endpoints
+configured for auto scaling"). So Deploy Endpoint, Rollback and the stack's clean-up release
+those variants (scaling policies, then the target) BEFORE UpdateEndpoint/DeleteEndpoint, and
+return what they released so a failed deploy can put it back on the variant still serving.
 
 Application Auto Scaling APIs: https://docs.aws.amazon.com/autoscaling/application/APIReference/
 """
@@ -53,6 +60,123 @@ def _no_target(error: ClientError) -> bool:
     return detail.get("Code") == "ObjectNotFoundException" or "No scalable target" in str(
         detail.get("Message", "")
     )
+
+
+def removed_variants(current: dict[str, str | None], new: dict[str, str | None]) -> list[str]:
+    """Variants of `current` that an update to `new` removes or gives another instance type.
+
+    Both map a variant name to its instance type (ProductionVariants of the endpoint configs).
+    """
+    return sorted(
+        name for name, instance_type in current.items() if new.get(name, "") != instance_type
+    )
+
+
+def config_variants(aws: ClientFactory, config: str) -> dict[str, str | None]:
+    """{variant name: instance type} of an endpoint config (DescribeEndpointConfig)."""
+    described = aws("sagemaker").describe_endpoint_config(EndpointConfigName=config)
+    return {v["VariantName"]: v.get("InstanceType") for v in described["ProductionVariants"]}
+
+
+def scalable_variants(aws: ClientFactory, endpoint: str, variants: list[str]) -> list[str]:
+    """The variants of `endpoint` that are registered scalable targets (DescribeScalableTargets)."""
+    if not variants:
+        return []
+    ids = {resource_id(endpoint, variant): variant for variant in variants}
+    pages = (
+        aws("application-autoscaling")
+        .get_paginator("describe_scalable_targets")
+        .paginate(ServiceNamespace=NAMESPACE, ResourceIds=list(ids), ScalableDimension=DIMENSION)
+    )
+    found = {t["ResourceId"] for page in pages for t in page["ScalableTargets"]}
+    return [variant for target, variant in ids.items() if target in found]
+
+
+def _ignore_missing(call, **kwargs) -> None:
+    try:
+        call(**kwargs)
+    except ClientError as error:
+        if not _no_target(error) and "No scaling policy" not in str(error):
+            raise
+
+
+def release_variants(aws: ClientFactory, endpoint: str, variants: list[str]) -> list[dict]:
+    """Delete the scaling policies of each variant, then deregister its scalable target.
+
+    Returns one {"register": ..., "policies": [...]} per variant that was scalable: the
+    RegisterScalableTarget and PutScalingPolicy requests that restore it (`restore_variants`).
+    DeleteScalingPolicy: https://docs.aws.amazon.com/autoscaling/application/APIReference/API_DeleteScalingPolicy.html
+    DeregisterScalableTarget: https://docs.aws.amazon.com/autoscaling/application/APIReference/API_DeregisterScalableTarget.html
+    """
+    scaling = aws("application-autoscaling")
+    released = []
+    for variant in variants:
+        key: dict = {
+            "ServiceNamespace": NAMESPACE,
+            "ResourceId": resource_id(endpoint, variant),
+            "ScalableDimension": DIMENSION,
+        }
+        targets = scaling.describe_scalable_targets(
+            ServiceNamespace=NAMESPACE, ResourceIds=[key["ResourceId"]], ScalableDimension=DIMENSION
+        )["ScalableTargets"]
+        if not targets:
+            continue
+        policies = scaling.describe_scaling_policies(**key)["ScalingPolicies"]
+        for policy in policies:
+            _ignore_missing(scaling.delete_scaling_policy, PolicyName=policy["PolicyName"], **key)
+        _ignore_missing(scaling.deregister_scalable_target, **key)
+        released.append(
+            {
+                "register": {
+                    **key,
+                    "MinCapacity": int(targets[0]["MinCapacity"]),
+                    "MaxCapacity": int(targets[0]["MaxCapacity"]),
+                },
+                "policies": [_put_request(policy) for policy in policies],
+            }
+        )
+    return released
+
+
+def release_for_update(aws: ClientFactory, described: dict, new_config: str) -> list[dict]:
+    """Release the autoscaled variants that updating the endpoint to `new_config` removes.
+
+    `described` is the endpoint's DescribeEndpoint. Returns what `release_variants` released.
+    """
+    endpoint = described["EndpointName"]
+    variants = [v["VariantName"] for v in described.get("ProductionVariants") or []]
+    scaled = scalable_variants(aws, endpoint, variants)
+    if not scaled:
+        return []
+    serving = config_variants(aws, described["EndpointConfigName"])
+    removed = removed_variants(serving, config_variants(aws, new_config))
+    return release_variants(aws, endpoint, [v for v in removed if v in scaled])
+
+
+def _put_request(policy: dict) -> dict:
+    """The PutScalingPolicy request that recreates a described scaling policy."""
+    keys = (
+        "PolicyName",
+        "ServiceNamespace",
+        "ResourceId",
+        "ScalableDimension",
+        "PolicyType",
+        "TargetTrackingScalingPolicyConfiguration",
+        "StepScalingPolicyConfiguration",
+    )
+    return {key: policy[key] for key in keys if key in policy}
+
+
+def restore_variants(aws: ClientFactory, released: list[dict]) -> list[str]:
+    """Register the released targets and their policies again; returns their resource ids."""
+    scaling = aws("application-autoscaling")
+    restored = []
+    for item in released:
+        scaling.register_scalable_target(**item["register"])
+        for policy in item["policies"]:
+            scaling.put_scaling_policy(**policy)
+        restored.append(item["register"]["ResourceId"])
+    return restored
 
 
 def configure_autoscaling(state: dict, aws: ClientFactory) -> dict:

@@ -8,6 +8,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from domain.errors import ParameterTooLarge
+
 ClientFactory = Callable[[str], Any]
 
 _NOT_FOUND_CODES = {"ValidationException", "ResourceNotFound", "NoSuchKey", "ParameterNotFound"}
@@ -32,10 +34,48 @@ def read_json_parameter(aws: ClientFactory, name: str) -> dict:
     return document
 
 
-def write_json_parameter(aws: ClientFactory, name: str, document: dict) -> None:
-    aws("ssm").put_parameter(
-        Name=name, Value=json.dumps(document, sort_keys=True), Type="String", Overwrite=True
+#: SSM Parameter Store value limits, in characters (PutParameter API reference, `Value`:
+#: "Standard parameters have a value limit of 4 KB. Advanced parameters have a value limit of
+#: 8 KB."). https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_PutParameter.html
+STANDARD_PARAMETER_LIMIT = 4096
+ADVANCED_PARAMETER_LIMIT = 8192
+
+
+def json_parameter(document: dict, indent: int | None = None) -> tuple[str, str | None]:
+    """(value, tier) to store `document` in SSM: the smallest tier that holds it.
+
+    The value is the document's JSON (indented if `indent` is given) when that fits a Standard
+    parameter, else its compact JSON; tier None (the parameter keeps its tier; a new one gets
+    the account's default, Standard) up to 4,096 characters, "Advanced" up to 8,192 (an
+    Advanced parameter costs money and cannot be made Standard again). Larger: ParameterTooLarge.
+    """
+    compact = json.dumps(document, sort_keys=True, separators=(",", ":"))
+    for text in (json.dumps(document, sort_keys=True, indent=indent), compact):
+        if len(text) <= STANDARD_PARAMETER_LIMIT:
+            return text, None
+    if len(compact) <= ADVANCED_PARAMETER_LIMIT:
+        return compact, "Advanced"
+    raise ParameterTooLarge(
+        f"the JSON document is {len(compact):,} characters; an SSM parameter holds at most "
+        f"{ADVANCED_PARAMETER_LIMIT:,} (Advanced tier, {STANDARD_PARAMETER_LIMIT:,} Standard): "
+        "nothing saved, make the document smaller"
     )
+
+
+def put_json_parameter_request(name: str, document: dict, indent: int | None = None) -> dict:
+    """The exact PutParameter request that overwrites `name` with `document` (json_parameter).
+
+    PutParameter: https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_PutParameter.html
+    """
+    value, tier = json_parameter(document, indent)
+    request = {"Name": name, "Value": value, "Type": "String", "Overwrite": True}
+    if tier:
+        request["Tier"] = tier
+    return request
+
+
+def write_json_parameter(aws: ClientFactory, name: str, document: dict) -> None:
+    aws("ssm").put_parameter(**put_json_parameter_request(name, document))
 
 
 def describe_endpoint(aws: ClientFactory, name: str) -> dict | None:

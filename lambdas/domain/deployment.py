@@ -6,7 +6,7 @@ from datetime import datetime
 
 from botocore.exceptions import ClientError
 
-from domain import requests, status
+from domain import autoscaling, requests, status
 from domain.aws import ClientFactory, describe_endpoint, invoke_json, is_not_found
 from domain.context import RunContext
 from domain.errors import DeployFailed, SilentRollback
@@ -56,6 +56,7 @@ def deploy_endpoint(
     sagemaker = aws("sagemaker")
     endpoint, config = deployment.name, deployment.extra["endpoint_config"]
     current = describe_endpoint(aws, endpoint)
+    released: list[dict] = []
     if current is None:
         sagemaker.create_endpoint(
             EndpointName=endpoint,
@@ -68,12 +69,22 @@ def deploy_endpoint(
             f"endpoint {endpoint} is {current['EndpointStatus']} and cannot be updated; "
             "delete it (aws sagemaker delete-endpoint) and start the run again"
         )
+    elif current["EndpointStatus"] != "InService":
+        raise DeployFailed(
+            f"endpoint {endpoint} is {current['EndpointStatus']} (another update or a rollback "
+            "is in progress) and SageMaker refuses to update it; start the run again once it "
+            "is InService"
+        )
     else:
-        sagemaker.update_endpoint(EndpointName=endpoint, EndpointConfigName=config)
+        released = autoscaling.release_for_update(aws, current, config)
+        try:
+            sagemaker.update_endpoint(EndpointName=endpoint, EndpointConfigName=config)
+        except ClientError:
+            autoscaling.restore_variants(aws, released)  # the old variants keep serving
+            raise
         action = "update"
-    return started(
-        endpoint, now, settings.poll_floor_seconds, **{**deployment.extra, "action": action}
-    )
+    extra = {**deployment.extra, "action": action, "released_scaling": released}
+    return started(endpoint, now, settings.poll_floor_seconds, **extra)
 
 
 def poll_endpoint(deployment: Job, settings: Settings, aws: ClientFactory, now: datetime) -> Job:
@@ -143,4 +154,13 @@ def clean_up_deploy(state: dict, aws: ClientFactory) -> dict:
     model = (state.get("model") or {}).get("name", "")
     if model and _delete(sagemaker.delete_model, ModelName=model):
         deleted.append(f"model {model}")
-    return {"deleted": deleted, "endpoint_status": (current or {}).get("EndpointStatus", "Missing")}
+    result = {
+        "deleted": deleted,
+        "endpoint_status": (current or {}).get("EndpointStatus", "Missing"),
+    }
+    released = deployment.get("released_scaling") or []
+    previous = deployment.get("previous_config", "")
+    if released and current is not None and current.get("EndpointConfigName") == previous:
+        # The update failed and the old variants serve on: give them their autoscaling back.
+        result["restored_scaling"] = autoscaling.restore_variants(aws, released)
+    return result

@@ -69,6 +69,10 @@ class RollbackFailed(SageBuildError):
     """There is no earlier version to roll the endpoint back to."""
 
 
+class ParameterTooLarge(SageBuildError):
+    """A JSON document is larger than an SSM parameter holds (8,192 characters, Advanced)."""
+
+
 # Names the ASL may use in ErrorEquals besides the States.* ones.
 ERROR_NAMES = frozenset(
     cls.__name__
@@ -88,5 +92,6 @@ ERROR_NAMES = frozenset(
         SilentRollback,
         PollBudgetExceeded,
         RollbackFailed,
+        ParameterTooLarge,
     )
 )

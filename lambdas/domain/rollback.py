@@ -7,6 +7,7 @@ found by listing the stack's configs; configs of failed deploys were deleted by 
 
 from __future__ import annotations
 
+from domain import autoscaling
 from domain.aws import ClientFactory, describe_endpoint
 from domain.errors import RollbackFailed
 from domain.naming import sanitise, version_of
@@ -50,11 +51,24 @@ def roll_back(aws: ClientFactory, stack: str, endpoint: str, to_version: int | N
     target = choose_target(stack_configs(aws, stack), current, to_version)
     if target == current:
         return {"endpoint": endpoint, "from": current, "to": target, "changed": False}
-    aws("sagemaker").update_endpoint(EndpointName=endpoint, EndpointConfigName=target)
+    if described["EndpointStatus"] != "InService":
+        raise RollbackFailed(
+            f"endpoint {endpoint} is {described['EndpointStatus']}; SageMaker updates only an "
+            "InService endpoint, ask again once it is InService"
+        )
+    released = autoscaling.release_for_update(aws, described, target)
+    try:
+        aws("sagemaker").update_endpoint(EndpointName=endpoint, EndpointConfigName=target)
+    except Exception:
+        autoscaling.restore_variants(aws, released)  # the current version keeps serving
+        raise
     return {
         "endpoint": endpoint,
         "from": current,
         "to": target,
         "changed": True,
         "version": version_of(target),
+        # The version rolled back to runs at its config's instance count, without autoscaling
+        # (its scalable target went away when it was replaced); the next deploy scales again.
+        "released_scaling": [item["register"]["ResourceId"] for item in released],
     }

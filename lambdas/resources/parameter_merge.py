@@ -17,7 +17,7 @@ from aws_lambda_powertools import Logger
 from domain.aws import read_json_parameter, write_json_parameter
 from domain.clients import client
 from domain.config import parse_config
-from domain.errors import InvalidParameters, UnsupportedConfiguration
+from domain.errors import InvalidParameters, ParameterTooLarge, UnsupportedConfiguration
 
 from resources._helper import new_helper
 
@@ -59,7 +59,10 @@ def merge_parameters(parameter_name: str, overrides: dict, framework: str) -> di
     except UnsupportedConfiguration as error:
         raise ParametersRejected(f"Parameters rejected: {error}") from error
     if merged != current:
-        write_json_parameter(client, parameter_name, merged)
+        try:  # Advanced tier when the document is over 4,096 characters (domain.aws)
+            write_json_parameter(client, parameter_name, merged)
+        except ParameterTooLarge as error:
+            raise ParametersRejected(f"Parameters rejected: {error}") from error
     return merged
 
 

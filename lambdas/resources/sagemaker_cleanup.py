@@ -19,6 +19,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
+from domain.autoscaling import release_variants
 from domain.aws import is_not_found
 from domain.clients import client
 from domain.naming import endpoint_name, sanitise
@@ -36,9 +37,15 @@ def stack_endpoint(properties: dict) -> str:
 
 
 def delete_endpoint(name: str) -> bool:
-    """DeleteEndpoint; False when it was already gone."""
+    """DeleteEndpoint; False when it was already gone.
+
+    Its autoscaled variants are released first (scaling policies, then scalable targets):
+    DeleteEndpoint fails while one is registered and the caller may not deregister it.
+    """
     try:
-        client("sagemaker").describe_endpoint(EndpointName=name)
+        described = client("sagemaker").describe_endpoint(EndpointName=name)
+        variants = [v["VariantName"] for v in described.get("ProductionVariants") or []]
+        release_variants(client, name, variants)
         client("sagemaker").delete_endpoint(EndpointName=name)
     except ClientError as error:
         if is_not_found(error):

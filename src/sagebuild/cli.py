@@ -1015,12 +1015,14 @@ def _refuse(problems: list[str]) -> None:
 
 
 def _save(target: Target, document: dict[str, Any]) -> None:
-    target.client("ssm").put_parameter(
-        Name=_parameter_name(target),
-        Value=json.dumps(document, indent=1, sort_keys=True),
-        Type="String",
-        Overwrite=True,
-    )
+    """Overwrite the document (Advanced tier when it needs over 4,096 characters)."""
+    request = domain.parameter_request(_parameter_name(target), document)
+    target.client("ssm").put_parameter(**request)
+    if request.get("Tier") == "Advanced":
+        console.print(
+            "the document is over 4,096 characters: saved as an Advanced parameter "
+            "(Advanced parameters are charged; see docs/configuration.md)"
+        )
 
 
 @params_app.command("get")

@@ -66,12 +66,12 @@ class Stack:
         return json.loads(self.client("ssm").get_parameter(Name=name)["Parameter"]["Value"])
 
     def set_parameters(self, document: dict) -> None:
-        self.client("ssm").put_parameter(
-            Name=self.outputs["ParameterStore"],
-            Value=json.dumps(document),
-            Type="String",
-            Overwrite=True,
-        )
+        """Save the parameter document (the Advanced tier when it needs more than 4,096
+        characters; a UserError naming the 8,192 limit beyond)."""
+        from sagebuild.cli_support.domain import parameter_request
+
+        request = parameter_request(self.outputs["ParameterStore"], document)
+        self.client("ssm").put_parameter(**request)
 
     def update_parameters(self, **changes: Any) -> dict:
         document = {**self.get_parameters(), **changes}

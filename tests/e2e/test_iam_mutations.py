@@ -18,7 +18,8 @@ from conftest import IRIS, ROOT, iris_parameters
 from sagebuild.local.stack import LocalStack
 from sagebuild.session import Stack
 
-pytestmark = [pytest.mark.e2e, pytest.mark.iam_denials_expected]
+# Each test deploys its own copy of the template: `make test-slow`.
+pytestmark = [pytest.mark.e2e, pytest.mark.iam_denials_expected, pytest.mark.slow]
 TEMPLATE = (ROOT / "template.yaml").read_text(encoding="utf-8")
 
 

@@ -559,7 +559,7 @@ def test_update_of_an_endpoint_that_is_not_in_service_is_rejected(aws: Aws) -> N
     _create_model(aws, "iris-v1", _model_tar())
     _create_endpoint(aws, "iris", "iris-v1-config", "iris-v1")
 
-    with pytest.raises(ClientError, match="must be InService"):
+    with pytest.raises(ClientError, match='Cannot update in-progress endpoint "arn:aws:sagemaker:'):
         aws.sm.update_endpoint(EndpointName="iris", EndpointConfigName="iris-v1-config")
     _wait_endpoint(aws, "iris")
 

@@ -6,6 +6,7 @@ import json
 
 import pytest
 from botocore.exceptions import ClientError
+from helpers import service_role
 
 from sagebuild.local.stack import LocalStack
 
@@ -29,14 +30,7 @@ def local():
 
 def _role(local: LocalStack, name: str, statements: list[dict]) -> object:
     """A role with these statements, and boto3 clients signed with its assumed credentials."""
-    iam = local.client("iam")
-    arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(TRUST))["Role"]["Arn"]
-    if statements:
-        iam.put_role_policy(
-            RoleName=name,
-            PolicyName="p",
-            PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": statements}),
-        )
+    arn = service_role(local.client("iam"), name, ["lambda.amazonaws.com"], statements)
     from sagebuild.local.iam import principals
 
     credentials = principals.assume(arn, "lambda.amazonaws.com", f"{name}-session")
@@ -154,4 +148,4 @@ def test_the_ledger_records_calls_and_denials_per_role(local):
     role = report["roles"]["arn:aws:iam::123456789012:role/ledgered"]
     assert {c["action"] for c in role["calls"]} == {"sns:ListTopics", "sns:CreateTopic"}
     assert [d["action"] for d in role["denials"]] == ["sns:CreateTopic"]
-    assert role["statements_used"] == ["ledgered/p#0"] and role["statements_unused"] == []
+    assert role["statements_used"] == ["ledgered/use#0"] and role["statements_unused"] == []

@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
+from helpers import service_role
 
 from sagebuild.local.moto_ext.stepfunctions import apply_substitutions, fast_waits_enabled
 from sagebuild.local.stack import LocalStack
@@ -112,34 +113,15 @@ def _machine_with_function(local, name: str, handler_source: str, definition) ->
     import io
     import zipfile
 
-    role = local.client("iam").create_role(
-        RoleName=name,
-        AssumeRolePolicyDocument=json.dumps(
-            {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Effect": "Allow",
-                        "Action": "sts:AssumeRole",
-                        "Principal": {"Service": ["lambda.amazonaws.com", "states.amazonaws.com"]},
-                    }
-                ],
-            }
-        ),
-    )["Role"]["Arn"]
     # What the state machine (invoke) and the function (its SSM writes) do, and nothing else.
-    local.client("iam").put_role_policy(
-        RoleName=name,
-        PolicyName="use",
-        PolicyDocument=json.dumps(
-            {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": "*"},
-                    {"Effect": "Allow", "Action": "ssm:PutParameter", "Resource": "*"},
-                ],
-            }
-        ),
+    role = service_role(
+        local.client("iam"),
+        name,
+        ["lambda.amazonaws.com", "states.amazonaws.com"],
+        [
+            {"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": "*"},
+            {"Effect": "Allow", "Action": "ssm:PutParameter", "Resource": "*"},
+        ],
     )
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:

@@ -45,6 +45,22 @@ def naming() -> ModuleType:
     return module
 
 
+def parameter_request(name: str, document: dict) -> dict:
+    """The PutParameter request that saves a parameter document (domain.aws).
+
+    Indented JSON when that fits a Standard parameter, else compact; the Advanced tier when the
+    document needs more than 4,096 characters; a UserError naming the 8,192 limit beyond it.
+    """
+    _ensure_path()
+    from domain import aws as module
+
+    errs = errors()
+    try:
+        return dict(module.put_json_parameter_request(name, document, indent=1))
+    except errs.ParameterTooLarge as error:
+        raise UserError(str(error)) from error
+
+
 def validate(document: object, framework: str | None) -> list[str]:
     """Every problem of a parameter document (empty when it is valid)."""
     module, errs = config(), errors()

@@ -9,6 +9,7 @@ behaviour:
 - BatchGetBuilds (moto: `SUCCEEDED` on the first call, `phases` grows on every call) → the live
   build: IN_PROGRESS → SUCCEEDED / FAILED / STOPPED, each phase listed once.
 - StopBuild (moto: `STOPPED` with fake phases) → stops the running build.
+- A build emits "CodeBuild Build State Change" when it starts and ends (moto: no events).
 
 A build: DOWNLOAD_SOURCE takes the project's source (an S3 zip `bucket/key`, or a local
 directory given as an absolute path or `file://` location; CodeCommit has no git data in moto
@@ -37,6 +38,7 @@ from moto.core.responses import ActionResult
 from moto.core.utils import iso_8601_datetime_with_milliseconds
 
 from sagebuild.local import images, patching, s3sync
+from sagebuild.local.moto_ext.events_delivery import emit_codebuild
 
 Backend = cb_models.CodeBuildBackend
 PHASES = (
@@ -102,6 +104,7 @@ class LocalBuild:
             buildComplete=True,
             endTime=_now(),
         )
+        emit_codebuild(self.metadata)
 
     def run(self) -> None:
         """Run the build to its end; never raises."""
@@ -344,6 +347,7 @@ def _response_start_build(self: CodeBuildResponse) -> Any:
         metadata["sourceVersion"] = self._get_param("sourceVersion")
     local = _local()
     response = copy.deepcopy(metadata)  # as StartBuild answered, before the build moves on
+    emit_codebuild(metadata)
     local.start(LocalBuild(metadata, info, local.work_dir))
     return ActionResult({"build": response})
 

@@ -21,6 +21,8 @@ server it started. Each patch names the moto behaviour it replaces:
 - DeleteEndpoint (moto: forgets the record) → also stops the servers.
 - InvokeEndpoint, sagemaker-runtime (moto: canned `body`) → Body/ContentType/Accept forwarded
   over HTTP to the live server; an error answer is a ModelError (HTTP 424).
+- Status changes of training jobs, tuning jobs and endpoints emit SageMaker's EventBridge state
+  change events (moto: none), through `moto_ext.events_delivery.emit_sagemaker`.
 
 Data comes from and goes to moto's S3 backend objects directly (`s3sync`), which works in both
 moto modes without endpoints or credentials. Files live under `work_dir`: `training/<job>/`
@@ -62,6 +64,7 @@ from moto.sagemaker.responses import SageMakerResponse
 from moto.sagemakerruntime.responses import SageMakerRuntimeResponse
 
 from sagebuild.local import datacapture, images, patching, s3sync
+from sagebuild.local.moto_ext.events_delivery import emit_sagemaker
 from sagebuild.local.training import TrainingOutcome, TrainingRun, _tail
 
 LOG = logging.getLogger(__name__)
@@ -239,6 +242,7 @@ class LocalSageMaker:
             outcome = run.run()
             self._finish_training(job, outcome)
 
+        emit_sagemaker(job)
         self.spawn(work, f"training-{job.training_job_name}")
 
     @staticmethod
@@ -275,6 +279,7 @@ class LocalSageMaker:
         job.billable_time_in_seconds = job.training_time_in_seconds
         job.training_job_status = outcome.status
         job.last_modified_time = now
+        emit_sagemaker(job)
 
     def stop_training(self, backend: Backend, name: str) -> None:
         job = backend.training_jobs.get(name)
@@ -290,6 +295,7 @@ class LocalSageMaker:
             )
         job.training_job_status = "Stopping"
         job.secondary_status = "Stopping"
+        emit_sagemaker(job)
         with self.lock:
             run = self.runs.get(_key(backend, name))
         if run is not None:
@@ -309,6 +315,7 @@ class LocalSageMaker:
         state = TuningState()
         with self.lock:
             self.tuning[_key(backend, tuning_job.hyper_parameter_tuning_job_name)] = state
+        emit_sagemaker(tuning_job)
         self.spawn(
             lambda: self._run_tuning(backend, tuning_job, state),
             f"tuning-{tuning_job.hyper_parameter_tuning_job_name}",
@@ -481,6 +488,7 @@ class LocalSageMaker:
             tuning_job.hyper_parameter_tuning_job_status = "Completed"
         tuning_job.hyper_parameter_tuning_end_time = now
         tuning_job.last_modified_time = now
+        emit_sagemaker(tuning_job)
 
     # -- endpoints ---------------------------------------------------------------------------
 
@@ -531,6 +539,7 @@ class LocalSageMaker:
             endpoint.endpoint_status = "InService" if (reason is None or update) else "Failed"
             endpoint.pending_deployment_summary = None
             endpoint.last_modified_time = now
+            emit_sagemaker(endpoint)
             for server in old:
                 server.stop()
 
@@ -784,6 +793,7 @@ def _stop_hyper_parameter_tuning_job(self: Backend, name: str) -> None:
             f"{tuning_job.hyper_parameter_tuning_job_status}."
         )
     tuning_job.hyper_parameter_tuning_job_status = "Stopping"
+    emit_sagemaker(tuning_job)
     local = _local()
     with local.lock:
         state = local.tuning.get(_key(self, name))
@@ -833,6 +843,7 @@ def _create_endpoint(
         self, endpoint_name=endpoint_name, endpoint_config_name=endpoint_config_name, tags=tags
     )
     endpoint.endpoint_status = "Creating"
+    emit_sagemaker(endpoint)
     _local().deploy(self, endpoint, endpoint_config_name, update=False)
     return endpoint
 
@@ -847,11 +858,17 @@ def _update_endpoint(self: Backend, endpoint_name: str, endpoint_config_name: st
             endpoint_config_name, self.account_id, self.region_name
         )
         raise ValidationError(message=f"Could not find endpoint configuration '{arn}'.")
+    if endpoint.endpoint_status in _IN_PROGRESS:
+        # AWS's answer while an endpoint is being created or updated (SageMaker API reference,
+        # UpdateEndpoint: "When SageMaker receives the request, it sets the endpoint status to
+        # Updating"; the service's message as reported by its users).
+        raise ValidationError(message=f'Cannot update in-progress endpoint "{endpoint.arn}".')
     if endpoint.endpoint_status != "InService":
         raise ValidationError(
             message=f"Cannot update endpoint {endpoint_name} while it is "
             f"{endpoint.endpoint_status}; the endpoint must be InService."
         )
+    _refuse_autoscaled_variants(self, endpoint, self.endpoint_configs[endpoint_config_name])
     endpoint.endpoint_status = "Updating"
     endpoint.failure_reason = None
     endpoint.pending_deployment_summary = {
@@ -859,13 +876,82 @@ def _update_endpoint(self: Backend, endpoint_name: str, endpoint_config_name: st
         "StartTime": utcnow(),
     }
     endpoint.last_modified_time = utcnow()
+    emit_sagemaker(endpoint)
     _local().deploy(self, endpoint, endpoint_config_name, update=True)
     return endpoint
 
 
 def _delete_endpoint(self: Backend, endpoint_name: str) -> None:
+    endpoint = self.endpoints.get(endpoint_name)
+    if endpoint is not None:
+        _refuse_autoscaled_variants(self, endpoint, None)
+        endpoint.endpoint_status = "Deleting"
+        emit_sagemaker(endpoint)
     _original(BackendClass, "delete_endpoint")(self, endpoint_name)
     _local().stop_endpoint(self, endpoint_name)
+
+
+# Statuses in which SageMaker refuses UpdateEndpoint with "Cannot update in-progress endpoint".
+_IN_PROGRESS = frozenset({"Creating", "Updating", "SystemUpdating", "RollingBack", "Deleting"})
+_SCALABLE_DIMENSION = "sagemaker:variant:DesiredInstanceCount"
+
+
+def _scaled_variants(backend: Backend, endpoint: str) -> set[str]:
+    """Variants of `endpoint` with a registered Application Auto Scaling scalable target."""
+    from moto.applicationautoscaling.models import applicationautoscaling_backends
+
+    scaling = applicationautoscaling_backends[backend.account_id][backend.region_name]
+    prefix = f"endpoint/{endpoint}/variant/"
+    return {
+        resource_id[len(prefix) :]
+        for resource_id, target in scaling.targets.get(_SCALABLE_DIMENSION, {}).items()
+        if resource_id.startswith(prefix) and target.service_namespace == "sagemaker"
+    }
+
+
+def _refuse_autoscaled_variants(backend: Backend, endpoint: Any, new_config: Any) -> None:
+    """UpdateEndpoint / DeleteEndpoint fail while a variant they remove is still autoscaled.
+
+    SageMaker Developer Guide, "Update endpoints that use auto scaling": "If the update would
+    change the instance type for any model that is a target for auto scaling, the update
+    fails ... Before you update the endpoint, delete any scaling policies configured for it
+    and deregister the variant as a scalable target" (also when the update removes the
+    variant). "Delete endpoints configured for auto scaling": DeleteEndpoint deregisters the
+    targets itself only if the caller may call DeregisterScalableTarget, else it fails with the
+    message below (the service's wording, as reported by its users). The local stack does not
+    know the caller here, so DeleteEndpoint always refuses (stricter than AWS, never looser):
+    deregister first, as the SageMaker guide's steps do.
+    """
+    scaled = _scaled_variants(backend, endpoint.endpoint_name)
+    if not scaled:
+        return
+    current = backend.endpoint_configs.get(endpoint.endpoint_config_name)
+    old_types = {
+        v["VariantName"]: v.get("InstanceType")
+        for v in (current.production_variants if current else [])
+    }
+    if new_config is None:
+        raise ValidationError(
+            message="An Application AutoScaling scalable target exists for a variant being "
+            "deleted, and the IAM identity used to invoke DeleteEndpoint does not have "
+            "application-autoscaling:DeregisterScalableTarget permission to deregister the "
+            "scalable target."
+        )
+    new_types = {v["VariantName"]: v.get("InstanceType") for v in new_config.production_variants}
+    blocked = sorted(
+        variant
+        for variant in scaled
+        if variant not in new_types
+        or (variant in old_types and new_types[variant] != old_types[variant])
+    )
+    if blocked:
+        # The guide's rule; this wording is ours (the service's exact text is not published).
+        raise ValidationError(
+            message=f"The production variant(s) {', '.join(blocked)} of endpoint "
+            f'"{endpoint.arn}" are registered as scalable targets with Application Auto '
+            "Scaling and would be removed or change instance type. Delete their scaling "
+            "policies and deregister them (DeregisterScalableTarget) before UpdateEndpoint."
+        )
 
 
 # Response-layer actions moto 5.2.5 does not have.

@@ -10,7 +10,6 @@ process gets dummy credentials, no profile and (server mode) an explicit 127.0.0
 from __future__ import annotations
 
 import contextlib
-import datetime
 import importlib
 import inspect
 import json
@@ -25,7 +24,7 @@ from types import TracebackType
 from typing import Any
 
 from sagebuild.local import deploy
-from sagebuild.local.moto_ext import install_all, stepfunctions
+from sagebuild.local.moto_ext import events_delivery, install_all, stepfunctions
 from sagebuild.local.moto_ext.lambda_runner import install_thread_environ
 
 LOG = logging.getLogger(__name__)
@@ -77,6 +76,9 @@ class LocalStack:
     default) evaluates every call a role makes against its policies, as AWS does; the
     administrator key `testing` (CLI, tests, `client()`) is allowed everything.
     `iam_report_path`: where `stop()` writes the IAM ledger (`iam_report()`) as JSON.
+    EventBridge rules deliver and schedules fire on their own (`moto_ext.events_delivery`);
+    `schedule_time_scale` makes schedules run that many times faster than real time (86400:
+    `rate(1 day)` fires about every second), default $SAGEBUILD_SCHEDULE_TIME_SCALE or 1.
     """
 
     def __init__(
@@ -93,9 +95,14 @@ class LocalStack:
         delete_on_exit: bool = True,
         iam: bool = True,
         iam_report_path: Path | str | None = None,
+        schedule_time_scale: float | None = None,
     ) -> None:
         if mode not in ("inprocess", "server"):
             raise ValueError(f"mode must be 'inprocess' or 'server', not {mode!r}")
+        if schedule_time_scale is None:
+            schedule_time_scale = float(os.environ.get("SAGEBUILD_SCHEDULE_TIME_SCALE") or 1)
+        if not schedule_time_scale > 0:
+            raise ValueError(f"schedule_time_scale must be positive, not {schedule_time_scale!r}")
         self.template = Path(template) if template else None
         self.stack_name = stack_name
         self.parameters = dict(parameters or {})
@@ -108,6 +115,7 @@ class LocalStack:
         self.delete_on_exit = delete_on_exit
         self.iam = iam
         self.iam_report_path = Path(iam_report_path) if iam_report_path else None
+        self.schedule_time_scale = float(schedule_time_scale)
         self.region = REGION
         self.account_id = ACCOUNT_ID
         self.endpoint_url: str | None = None
@@ -145,6 +153,7 @@ class LocalStack:
                     cache_dir=self._lambda_cache(), endpoint_url=self.endpoint_url, iam=self.iam
                 )
             )
+            events_delivery.set_schedule_time_scale(self.schedule_time_scale)
             if self.local_services:
                 self._install_local_services()
             if self.fast_waits:
@@ -281,52 +290,33 @@ class LocalStack:
         }
 
     def fire_schedule(self, rule: str | None = None) -> list[dict[str, Any]]:
-        """Deliver one tick of the stack's schedule rules (all, or the one named) to targets.
+        """Deliver one tick of the stack's schedule rules (all, or the one named) now.
 
-        moto stores rules and targets but never fires a schedule, and cannot deliver to Lambda
-        targets. Lambda targets are invoked asynchronously with the target's Input or a
-        "Scheduled Event"; state machine targets get StartExecution. Returns what was sent.
+        Schedules fire on their own too (see `schedule_time_scale`); this is the test helper for
+        one tick at a known moment. Each target gets what EventBridge sends it (its Input,
+        InputPath, InputTransformer, or the "Scheduled Event"). Returns once delivered, one
+        record per target (`rule`, `target`, `input`, ...); a failed delivery raises.
         """
-        events = self.client("events")
+        from moto.events.models import events_backends
+
         cfn = self.client("cloudformation")
         rows = cfn.list_stack_resources(StackName=self.stack_name)["StackResourceSummaries"]
         names = [r["PhysicalResourceId"] for r in rows if r["ResourceType"] == "AWS::Events::Rule"]
+        bus = events_backends[self.account_id][self.region].event_buses["default"]
         sent: list[dict[str, Any]] = []
         for name in names:
-            described = events.describe_rule(Name=name)
-            if rule is not None and rule not in (name, described["Arn"]):
+            found = bus.rules.get(name)
+            if found is None or (rule is not None and rule not in (name, found.arn)):
                 continue
-            if not described.get("ScheduleExpression") or described.get("State") == "DISABLED":
+            if not found.scheduled_expression or found.state != "ENABLED":
                 continue
-            for target in events.list_targets_by_rule(Rule=name)["Targets"]:
-                payload = target.get("Input") or json.dumps(self._scheduled_event(described))
-                arn = target["Arn"]
-                if ":lambda:" in arn:
-                    self.client("lambda").invoke(
-                        FunctionName=arn, InvocationType="Event", Payload=payload.encode()
-                    )
-                elif ":states:" in arn:
-                    self.client("stepfunctions").start_execution(stateMachineArn=arn, input=payload)
-                else:
-                    raise LocalStackError(f"schedule target {arn} is not emulated locally")
-                sent.append({"rule": name, "target": arn, "input": json.loads(payload)})
+            sent.extend(events_delivery.fire_schedule(found))
+        failed = [f"{s['target']}: {s['error']}" for s in sent if s["error"]]
+        if failed:
+            raise LocalStackError("schedule delivery failed: " + "; ".join(failed))
         if rule is not None and not sent:
             raise LocalStackError(f"no enabled schedule rule {rule} with targets in the stack")
         return sent
-
-    def _scheduled_event(self, rule: dict[str, Any]) -> dict[str, Any]:
-        now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        return {
-            "version": "0",
-            "id": str(uuid.uuid4()),
-            "detail-type": "Scheduled Event",
-            "source": "aws.events",
-            "account": self.account_id,
-            "time": now,
-            "region": self.region,
-            "resources": [rule["Arn"]],
-            "detail": {},
-        }
 
     # ------------------------------------------------------------------ internals
     def _lambda_cache(self) -> Path:

@@ -6,6 +6,8 @@
 - `custom_resources`: custom resources get Create, Update and Delete; failures fail the stack.
 - `skipped_types`: resource types moto skips are created by us; unknown types fail the deploy.
 - `sns_delivery`: SNS → Lambda events carry the real message id, topic and attributes.
+- `events_delivery`: EventBridge rules deliver to Lambda, Step Functions, SNS and SQS
+  targets; schedules fire; Step Functions executions emit their status change events.
 - `stack_update`: an update modifies only resources whose JSON or parameters changed.
 - `iam_roles`: CloudFormation roles get their ManagedPolicyArns (moto drops them).
 - `iam_enforcement`: every request a role signs is evaluated against that role's policies
@@ -29,6 +31,7 @@ def install_all(
     """
     from . import (
         custom_resources,
+        events_delivery,
         iam_enforcement,
         iam_roles,
         lambda_runner,
@@ -46,6 +49,7 @@ def install_all(
         undo.append(custom_resources.install())
         undo.append(skipped_types.install())
         undo.append(sns_delivery.install())
+        undo.append(events_delivery.install())
         undo.append(stack_update.install())
         undo.append(limits.install())
         undo.append(iam_roles.install())

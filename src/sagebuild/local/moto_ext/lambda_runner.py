@@ -14,11 +14,15 @@ How a function runs here, like a Lambda container:
 - its environment is an overlay on `os.environ` visible only to the invoking thread (see
   `ThreadEnviron`), so parallel states never see each other's variables;
 - errors come back as Lambda reports them (`errorMessage`, `errorType` = exception class name,
-  `stackTrace`) with errored=True, so Step Functions Retry/Catch match on the class name.
+  `stackTrace`) with errored=True, so Step Functions Retry/Catch match on the class name;
+- with the local stack's IAM on, it runs with its execution role's credentials (Lambda assumes
+  the role; the trust policy must allow lambda.amazonaws.com), and `boto3.client()` gets a
+  default session per function, as each Lambda function has its own process;
+- its `Timeout` is enforced: past it the invocation ends with Lambda's "Task timed out" error.
 
-Known limits: the function's Timeout is not enforced (the context reports the remaining time);
-imports done lazily inside handler bodies resolve through the normal `sys.modules` (shared);
-stdout is not captured per invocation.
+Known limits: a thread cannot be killed, so a timed-out handler finishes in the background and
+what it does still happens; imports done lazily inside handler bodies resolve through the normal
+`sys.modules` (shared); stdout is not captured per invocation.
 """
 
 from __future__ import annotations
@@ -387,7 +391,19 @@ class LambdaRunner:
 
     # -- invoking
     def invoke(self, fn: Any, event: Any) -> tuple[str, bool, str]:
-        """The replacement of `LambdaFunction._invoke_lambda`: (payload, errored, logs)."""
+        """The replacement of `LambdaFunction._invoke_lambda`: (payload, errored, logs).
+
+        The handler runs in a worker thread and the function's `Timeout` is enforced as Lambda
+        enforces it: the import of the handler module (the Init phase) has its own 10 s, then
+        the handler gets `Timeout` seconds. Past them the invocation ends with the payload
+        Lambda returns for a Python function that timed out (Lambda Developer Guide,
+        "Troubleshoot invocation issues": errorType `Sandbox.Timedout`, errorMessage
+        "RequestId: <id> Error: Task timed out after N.NN seconds"; Invoke reports
+        FunctionError, and Step Functions reports `Lambda.Unknown`, see `limits.py`).
+        A Python thread cannot be killed: the worker of a timed-out invocation runs on in the
+        background until the handler returns, and its result is discarded. Unlike on Lambda,
+        what the handler does after its deadline still happens (docs/fidelity.md).
+        """
         request_id = str(uuid.uuid4())
         event = _decode_event(event)
         code = getattr(fn, "code_bytes", b"") or b""
@@ -403,43 +419,87 @@ class LambdaRunner:
             )
         sha, code_dir = self.code_cache.extract(code)
         env = self.function_environment(fn, code_dir)
-        started = time.monotonic()
-        errored = False
-        with lambda_environment(env):
+        timeout = float(fn.timeout or 3)
+        initialised, finished = threading.Event(), threading.Event()
+        outcome: dict[str, Any] = {}
+
+        def run() -> None:
             try:
-                loaded = self._load(fn, sha, code_dir)
-                context = LambdaContext(
-                    function_name=fn.function_name,
-                    function_version=str(fn.version),
-                    invoked_function_arn=fn.function_arn,
-                    memory_limit_in_mb=int(fn.memory_size),
-                    aws_request_id=request_id,
-                    log_group_name=fn.logs_group_name,
-                    log_stream_name=loaded.log_stream_name,
-                    timeout_seconds=float(fn.timeout or 3),
-                )
-                result = loaded.handler(event, context)
+                outcome.update(zip(("payload", "errored"), call(), strict=True))
+            finally:
+                finished.set()
+
+        def call() -> tuple[str, bool]:
+            errored = False
+            with lambda_environment(env):
                 try:
-                    payload = json.dumps(result)
-                except (TypeError, ValueError) as error:
-                    raise _RuntimeError(
-                        "Runtime.MarshalError", f"Unable to marshal response: {error}"
-                    ) from error
-            except _RuntimeError as error:
-                errored = True
-                payload = _error_payload(error.error_type, error.message, [])
-            except Exception as error:  # noqa: BLE001 - the function's error, reported
-                errored = True
-                frames = traceback.extract_tb(error.__traceback__)[1:]
-                payload = _error_payload(
-                    type(error).__name__, str(error), traceback.format_list(frames)
-                )
+                    try:
+                        loaded = self._load(fn, sha, code_dir)
+                    finally:
+                        initialised.set()
+                    context = LambdaContext(
+                        function_name=fn.function_name,
+                        function_version=str(fn.version),
+                        invoked_function_arn=fn.function_arn,
+                        memory_limit_in_mb=int(fn.memory_size),
+                        aws_request_id=request_id,
+                        log_group_name=fn.logs_group_name,
+                        log_stream_name=loaded.log_stream_name,
+                        timeout_seconds=timeout,
+                    )
+                    result = loaded.handler(event, context)
+                    try:
+                        payload = json.dumps(result)
+                    except (TypeError, ValueError) as error:
+                        raise _RuntimeError(
+                            "Runtime.MarshalError", f"Unable to marshal response: {error}"
+                        ) from error
+                except _RuntimeError as error:
+                    errored = True
+                    payload = _error_payload(error.error_type, error.message, [])
+                except Exception as error:  # noqa: BLE001 - the function's error, reported
+                    errored = True
+                    frames = traceback.extract_tb(error.__traceback__)[1:]
+                    payload = _error_payload(
+                        type(error).__name__, str(error), traceback.format_list(frames)
+                    )
+            return payload, errored
+
+        started = time.monotonic()
+        worker = threading.Thread(
+            target=run, name=f"lambda-{fn.function_name}-{request_id[:8]}", daemon=True
+        )
+        worker.start()
+        initialised.wait(10.0)  # the Init phase limit ("Lambda execution environment lifecycle")
+        timed_out = not finished.wait(timeout)
         elapsed_ms = (time.monotonic() - started) * 1000
+        if timed_out:
+            errored = True
+            payload = json.dumps(
+                {
+                    "errorType": "Sandbox.Timedout",
+                    "errorMessage": f"RequestId: {request_id} Error: Task timed out after "
+                    f"{timeout:.2f} seconds",
+                }
+            )
+            ended = (
+                f"{time.strftime('%Y-%m-%dT%H:%M:%S', time.gmtime())}Z {request_id} "
+                f"Task timed out after {timeout:.2f} seconds\n"
+            )
+        elif not outcome:  # the handler raised SystemExit or another BaseException
+            errored = True
+            payload = _error_payload("Runtime.ExitError", "RequestId: " + request_id, [])
+            ended = f"ERROR {payload}\n"
+        else:
+            payload, errored = outcome["payload"], outcome["errored"]
+            ended = f"ERROR {payload}\n" if errored else ""
         logs = (
             f"START RequestId: {request_id} Version: {fn.version}\n"
-            + (f"ERROR {payload}\n" if errored else "")
+            + ended
             + f"END RequestId: {request_id}\n"
-            f"REPORT RequestId: {request_id}\tDuration: {elapsed_ms:.2f} ms\n"
+            f"REPORT RequestId: {request_id}\tDuration: {elapsed_ms:.2f} ms"
+            + ("\tStatus: timeout" if timed_out else "")
+            + "\n"
         )
         _save_logs(fn, logs)
         return payload, errored, logs

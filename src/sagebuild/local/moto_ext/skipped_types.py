@@ -15,8 +15,8 @@ order, resolve in Ref/GetAtt, show in the stack's resources and are deleted with
   runs them locally.
 
 Any other type moto has no model for fails the deploy, naming its logical id and type.
-AWS::Events::Rule is a moto model (rule and targets stored) but moto never fires schedules and
-cannot deliver to Lambda targets: the local stack fires them on demand (`LocalStack.fire_schedule`).
+AWS::Events::Rule is a moto model (rule and targets stored); `events_delivery` matches events
+against its pattern, fires its schedule and delivers to its targets.
 """
 
 from __future__ import annotations

@@ -15,7 +15,10 @@ moto behaviours replaced (moto 5.2.5):
 - `Execution.stop` only asks the interpreter to stop: a Task interrupted by it can fail into
   its Catch and the execution then ends FAILED. On AWS a stopped execution is ABORTED, with the
   stop's error and cause; ours records that whatever the interrupted program did after it
-  (moto also drops the stop's error and cause).
+  (moto also drops the stop's error and cause). A StopExecution right after StartExecution
+  fails in moto with AttributeError (the worker thread has not made the program's environment
+  yet) or is lost (the program has not started running: it then runs to its end); ours waits
+  until the program runs, and the execution ends ABORTED as on AWS.
 - Waits: `fast_waits()` makes Wait states and Retry intervals return at once, for tests, by
   patching `WaitFunction._wait_interval` and the retrier module's private `time` (never
   `time.sleep` globally: a global no-op sleep starves the execution thread).
@@ -27,6 +30,7 @@ import contextlib
 import json
 import re
 import threading
+import time
 import types
 import uuid
 from collections.abc import Callable, Iterator
@@ -291,6 +295,11 @@ def install() -> Callable[[], None]:
     def stop(self: Any, stop_date: Any, error: Any, cause: Any) -> Any:
         error, cause = requested.pop(self.exec_arn, (error, cause))
         self.sagebuild_stopped = (error or None, cause or None)
+        worker, deadline = self.exec_worker, time.monotonic() + 10
+        while worker is not None and time.monotonic() < deadline:
+            if worker.env is not None and worker.env.program_state() is not None:
+                break  # the program runs (or ended): moto's stop now reaches it
+            time.sleep(0.005)  # the worker thread is parsing the definition, about to run it
         return original_stop(self, stop_date, error, cause)
 
     original_stop_response = StepFunctionResponse.__dict__["stop_execution"]
