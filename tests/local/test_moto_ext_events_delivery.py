@@ -46,9 +46,16 @@ TRUST = {
         {
             "Effect": "Allow",
             "Action": "sts:AssumeRole",
-            "Principal": {"Service": ["lambda.amazonaws.com", "states.amazonaws.com"]},
+            "Principal": {
+                "Service": ["lambda.amazonaws.com", "states.amazonaws.com", "events.amazonaws.com"]
+            },
         }
     ],
+}
+# EventBridge starts a state machine target as the target's role.
+START_EXECUTION = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": "states:StartExecution", "Resource": "*"}],
 }
 
 
@@ -210,9 +217,12 @@ def test_a_rate_schedule_fires_one_period_after_it_starts_and_skips_missed_ticks
 @pytest.fixture(scope="module")
 def local() -> Iterator[LocalStack]:
     with LocalStack(None, schedule_time_scale=86400) as stack:
-        stack.client("iam").create_role(
-            RoleName="events-test", AssumeRolePolicyDocument=json.dumps(TRUST)
+        iam = stack.client("iam")
+        iam.create_role(RoleName="events-test", AssumeRolePolicyDocument=json.dumps(TRUST))
+        iam.put_role_policy(
+            RoleName="events-test", PolicyName="start", PolicyDocument=json.dumps(START_EXECUTION)
         )
+        iam.create_role(RoleName="events-mute", AssumeRolePolicyDocument=json.dumps(TRUST))
         yield stack
 
 
@@ -364,6 +374,27 @@ def test_a_state_machine_target_starts_an_execution_with_the_input_path(local):
     )
     described = sfn.describe_execution(executionArn=execution["executionArn"])
     assert json.loads(described["input"]) == {"order": 7}
+
+
+def test_a_state_machine_target_whose_role_may_not_start_it_is_a_failed_delivery(local):
+    sfn = local.client("stepfunctions")
+    machine = sfn.create_state_machine(
+        name="guarded-machine", definition=PASS_MACHINE, roleArn=_role(local)
+    )["stateMachineArn"]
+    mute = f"arn:aws:iam::{local.account_id}:role/events-mute"
+    _rule(
+        local,
+        "to-guarded",
+        [{"Id": "sm", "Arn": machine, "RoleArn": mute}],
+        EventPattern=json.dumps({"source": ["app.guarded"]}),
+    )
+    _put(local, {"order": 8}, source="app.guarded")
+    events_delivery.flush()
+
+    failures = [f for f in events_delivery.delivery_failures() if f.get("target") == machine]
+    assert failures and "states:StartExecution" in json.dumps(failures[-1])
+    assert sfn.list_executions(stateMachineArn=machine)["executions"] == []
+    assert any(d["role"].endswith("/events-mute") for d in local.iam_denials())
 
 
 def test_an_sns_target_publishes_the_transformed_input(local):

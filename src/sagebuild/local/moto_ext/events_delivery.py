@@ -314,11 +314,22 @@ def _deliver_lambda(rule: Any, target: dict[str, Any], payload: str) -> None:
 def _deliver_state_machine(rule: Any, target: dict[str, Any], payload: str) -> None:
     """StartExecution of the target state machine with the payload as input.
 
-    On AWS EventBridge starts it as the target's RoleArn (states:StartExecution on the
-    machine): the IAM check belongs here.
+    EventBridge starts it as the target's RoleArn, which must trust events.amazonaws.com and
+    allow states:StartExecution on the machine (EventBridge User Guide, "Using resource-based
+    policies": Step Functions targets need an IAM role); with the local stack's IAM on, both
+    are checked and a refusal is a failed delivery.
     """
     from moto.stepfunctions.responses import get_backend
 
+    from sagebuild.local.iam import principals
+    from sagebuild.local.iam.enforcer import ENFORCER
+
+    if ENFORCER.enabled:
+        role_arn = str(target.get("RoleArn") or "")
+        if not role_arn:
+            raise PermissionError(f"target {target['Arn']} has no RoleArn to start it with")
+        principals.assume(role_arn, "events.amazonaws.com", "EventBridge")
+        ENFORCER.authorize_as_role(role_arn, "EventBridge", "states:StartExecution", target["Arn"])
     region, account = _region_account(target["Arn"])
     backend: Any = get_backend(account, region)
     backend.start_execution(target["Arn"], None, payload)  # nameless: a UUID (stepfunctions)
