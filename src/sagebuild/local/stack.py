@@ -170,19 +170,24 @@ class LocalStack:
         """Delete the stack (if deployed), then undo everything `start` did, newest first."""
         errors: list[str] = []
         report_paths = [self.iam_report_path] if self.iam_report_path else []
-        collect = os.environ.get(IAM_REPORT_DIR_ENV)  # `make iam-report` gathers every stack's
+        collect = os.environ.get(IAM_REPORT_DIR_ENV)  # iam.figures gathers every stack's ledger
         if collect:
             report_paths.append(Path(collect) / f"{self.stack_name}-{uuid.uuid4().hex[:8]}.json")
-        for path in report_paths if self.iam and self.deployed else []:
-            try:
-                self.write_iam_report(path)
-            except Exception as error:  # noqa: BLE001 - keep stopping; reported below
-                errors.append(f"iam report: {error}")
+        if not (self.iam and self.deployed):
+            report_paths = []
+        # The roles' statements are read before the delete removes the roles; the report is
+        # written after it, so it holds what the stack's delete did too.
+        statements = self._iam_statements() if report_paths else {}
         if self.deployed and self.delete_on_exit:
             try:
                 self.delete()
             except Exception as error:  # noqa: BLE001 - keep stopping; reported below
                 errors.append(f"delete stack: {error}")
+        for path in report_paths:
+            try:
+                self._write_json(path, self._iam_ledger_report(statements))
+            except Exception as error:  # noqa: BLE001 - keep stopping; reported below
+                errors.append(f"iam report: {error}")
         while self._undo:
             step = self._undo.pop()
             try:
@@ -243,9 +248,7 @@ class LocalStack:
 
     def iam_report(self) -> dict[str, Any]:
         """Per role: the calls made, their resources, denials, unused policy statements."""
-        from sagebuild.local.iam.enforcer import ENFORCER
-
-        return ENFORCER.ledger.report(ENFORCER.statements_by_role(self._role_arns()))
+        return self._iam_ledger_report(self._iam_statements())
 
     def iam_denials(self) -> list[dict[str, str]]:
         """Every call the local stack's IAM denied so far."""
@@ -255,11 +258,26 @@ class LocalStack:
 
     def write_iam_report(self, path: Path) -> dict[str, Any]:
         report = self.iam_report()
+        self._write_json(path, report)
+        return report
+
+    def _iam_statements(self) -> dict[str, list[str]]:
+        from sagebuild.local.iam.enforcer import ENFORCER
+
+        return ENFORCER.statements_by_role(self._role_arns())
+
+    @staticmethod
+    def _iam_ledger_report(statements: dict[str, list[str]]) -> dict[str, Any]:
+        from sagebuild.local.iam.enforcer import ENFORCER
+
+        return ENFORCER.ledger.report(statements)
+
+    @staticmethod
+    def _write_json(path: Path, document: dict[str, Any]) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+        tmp.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
         tmp.replace(path)
-        return report
 
     def _role_arns(self) -> list[str]:
         from moto.iam.models import iam_backends

@@ -107,7 +107,9 @@ class Ledger:
         """Per role: calls (action, resource, count), denials, unresolved, unused statements."""
         with self._lock:
             roles: dict[str, Any] = {}
-            for arn, record in sorted(self.roles.items()):
+            # Roles that made no call are listed too: all their statements are unused.
+            everyone = {**{arn: RoleRecord() for arn in all_statements or {}}, **self.roles}
+            for arn, record in sorted(everyone.items()):
                 known = (all_statements or {}).get(arn)
                 roles[arn] = {
                     "calls": [

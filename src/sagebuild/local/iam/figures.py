@@ -42,6 +42,8 @@ def merge(paths: list[Path]) -> dict[str, Any]:
     for path in paths:
         report = json.loads(path.read_text(encoding="utf-8"))
         for arn, role in report.get("roles", {}).items():
+            if not _PHYSICAL.match(arn.rsplit("/", 1)[-1]):
+                continue  # a role a test made, not one of a template's
             name = logical(arn.rsplit("/", 1)[-1])
             pairs.update((name, c["action"]) for c in role.get("calls", []))
             used.update(logical(s) for s in role.get("statements_used", []))
