@@ -4,7 +4,9 @@
 
 - by default, the local stack started by `sagebuild local up` (or `python -m
   sagebuild.local.server`): its state dir holds `endpoint` and `outputs.json`; clients get
-  dummy credentials and the 127.0.0.1 endpoint URL, so nothing can reach real AWS;
+  the 127.0.0.1 endpoint URL and, when the stack has a notebook instance, its role's
+  credentials (`notebook-credentials.json`, so the notebook can do only what it could on the
+  instance), else the local administrator's dummy credentials; nothing can reach real AWS;
 - given a stack name (and region), a deployed stack on AWS: outputs from CloudFormation, clients
   from a normal boto3 session;
 - on the SageMaker notebook instance the stack creates, the `stack.json` its lifecycle script
@@ -31,6 +33,7 @@ LOCAL_CREDENTIALS = {
     "aws_session_token": "testing",
 }
 STACK_FILE = "stack.json"
+NOTEBOOK_CREDENTIALS_FILE = "notebook-credentials.json"
 SPECIES = ["setosa", "versicolor", "virginica"]
 VERSIONED = re.compile(r"-v(\d+)-")
 
@@ -86,7 +89,9 @@ def connect_local(state_dir: str | Path | None = None) -> Stack:
 
     import boto3
 
-    session = boto3.Session(region_name=LOCAL_REGION, **LOCAL_CREDENTIALS)
+    role_file = found / NOTEBOOK_CREDENTIALS_FILE
+    credentials = json.loads(role_file.read_text()) if role_file.is_file() else LOCAL_CREDENTIALS
+    session = boto3.Session(region_name=LOCAL_REGION, **credentials)
     stack = Stack(
         outputs, _cached(lambda service: session.client(service, endpoint_url=endpoint_url)), name
     )

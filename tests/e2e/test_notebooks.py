@@ -158,6 +158,9 @@ def local_stack(kernel, tmp_path_factory):
         "ConfigFramework=SCIKIT",
         "--parameter",
         f"ExternalCodeBucket={BYOD_SOURCE}",
+        # With a notebook instance the notebooks run as its role, as they would on it.
+        "--parameter",
+        "NoteBookInstanceType=ml.t3.medium",
         "--fast-waits",
     ]
     log_path = state_dir / "server.log"
@@ -172,7 +175,18 @@ def local_stack(kernel, tmp_path_factory):
                 raise AssertionError("the local stack did not start:\n" + log_path.read_text())
             time.sleep(0.2)
         # any client a notebook makes without an endpoint URL still lands on the local stack
-        kernel.setenv("AWS_ENDPOINT_URL", (state_dir / "endpoint").read_text().strip())
+        endpoint = (state_dir / "endpoint").read_text().strip()
+        kernel.setenv("AWS_ENDPOINT_URL", endpoint)
+        # ExternalCodeBucket names the user's own bucket, which exists before the stack does.
+        import boto3
+
+        boto3.client(
+            "s3",
+            endpoint_url=endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        ).create_bucket(Bucket=BYOD_SOURCE.split("/", 1)[0])
         yield state_dir
     finally:
         process.send_signal(signal.SIGTERM)
@@ -184,6 +198,11 @@ def local_stack(kernel, tmp_path_factory):
             raise
     assert code == 0, log_path.read_text()[-3000:]
     assert not (state_dir / "server.pid").exists()
+    # Everything the notebooks did, they did as the notebook role, and it was enough.
+    report = json.loads((state_dir / "iam-report.json").read_text())
+    assert [d for r in report["roles"].values() for d in r["denials"]] == []
+    notebook_role = [r for arn, r in report["roles"].items() if "NotebookRole" in arn]
+    assert notebook_role and notebook_role[0]["calls"]
 
 
 @pytest.mark.e2e

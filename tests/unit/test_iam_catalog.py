@@ -103,3 +103,9 @@ def test_an_unknown_action_is_an_error_not_an_allow():
 
 def test_the_dataset_is_pinned_and_reports_its_version():
     assert catalog.dataset_version().startswith("0.1.")
+
+
+def test_a_subscription_is_authorised_against_its_topic():
+    topic = f"arn:aws:sns:{REGION}:{ACCOUNT}:status"
+    resolution = _resolve("sns", "Unsubscribe", {"SubscriptionArn": f"{topic}:1234-abcd"})
+    assert resolution.resources == (topic,)

@@ -4,7 +4,9 @@ Starts `LocalStack(mode="server")` (moto on 127.0.0.1:<port>, every extension, t
 deployed), then writes into `--state-dir`:
 
 - `server.pid`   the process id (written first),
-- `outputs.json` the stack's outputs, and `endpoint` the endpoint URL,
+- `outputs.json` the stack's outputs, `endpoint` the endpoint URL, `stack_name` its name,
+- `notebook-credentials.json` when the stack has a notebook instance (NoteBookInstanceType):
+  the notebook role's credentials, which the notebooks use (`sagebuild.notebook`),
 - `server.port`  the port, written LAST (atomically): its presence means "ready".
 
 SIGTERM or SIGINT deletes the stack, stops the server and removes the pid and port files;
@@ -34,6 +36,8 @@ OUTPUTS_FILE = "outputs.json"
 ENDPOINT_FILE = "endpoint"
 ERROR_FILE = "error.txt"
 IAM_REPORT_FILE = "iam-report.json"
+NOTEBOOK_CREDENTIALS_FILE = "notebook-credentials.json"
+STACK_NAME_FILE = "stack_name"
 
 
 def _write(path: Path, text: str) -> None:
@@ -92,7 +96,7 @@ def serve(
     """Run until `stop` is set; returns the exit code."""
     state_dir: Path = args.state_dir
     state_dir.mkdir(parents=True, exist_ok=True)
-    for name in (PORT_FILE, ERROR_FILE, OUTPUTS_FILE, ENDPOINT_FILE):
+    for name in (PORT_FILE, ERROR_FILE, OUTPUTS_FILE, ENDPOINT_FILE, NOTEBOOK_CREDENTIALS_FILE):
         (state_dir / name).unlink(missing_ok=True)
     _write(state_dir / PID_FILE, str(os.getpid()))
     stack = LocalStack(
@@ -116,6 +120,10 @@ def serve(
     try:
         _write(state_dir / OUTPUTS_FILE, json.dumps(stack.outputs, indent=2, sort_keys=True))
         _write(state_dir / ENDPOINT_FILE, str(stack.endpoint_url))
+        _write(state_dir / STACK_NAME_FILE, stack.stack_name)
+        notebook = stack.notebook_credentials()
+        if notebook is not None:
+            _write(state_dir / NOTEBOOK_CREDENTIALS_FILE, json.dumps(notebook))
         _write(state_dir / PORT_FILE, str(stack.port))
         logging.getLogger(__name__).info("local stack ready at %s", stack.endpoint_url)
         if report is not None:
@@ -128,6 +136,7 @@ def serve(
         stop.wait()
     finally:
         (state_dir / PORT_FILE).unlink(missing_ok=True)
+        (state_dir / NOTEBOOK_CREDENTIALS_FILE).unlink(missing_ok=True)
         try:
             stack.stop()
         except Exception:  # noqa: BLE001

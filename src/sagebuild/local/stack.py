@@ -246,6 +246,22 @@ class LocalStack:
         deploy.delete_stack(self.stack_name, cfn=self.client("cloudformation"))
         self.deployed = False
 
+    def notebook_credentials(self) -> dict[str, str] | None:
+        """The notebook instance role's credentials (None: the stack has no notebook).
+
+        What a notebook on the stack's notebook instance gets from the instance (SageMaker
+        assumes NotebookRole): the local notebooks use them, so they are held to that role.
+        """
+        from sagebuild.local.iam import principals
+        from sagebuild.local.iam.enforcer import ENFORCER
+
+        name = self.stack_resources().get("NotebookRole") if self.deployed else None
+        if not name or not ENFORCER.enabled:
+            return None
+        arn = f"arn:aws:iam::{self.account_id}:role/{name}"
+        credentials = principals.assume(arn, "sagemaker.amazonaws.com", "SageMaker")
+        return credentials.client_kwargs()
+
     def iam_report(self) -> dict[str, Any]:
         """Per role: the calls made, their resources, denials, unused policy statements."""
         return self._iam_ledger_report(self._iam_statements())

@@ -10,7 +10,9 @@ ARN variable; that is resolved here, in order:
    ResourceArn, a Lambda FunctionName given as an ARN);
 2. a parameter whose name is the variable's name (`EndpointName`, `repositoryName`; case and
    punctuation ignored), lists giving one ARN per item (SSM `Names`, CloudWatch `AlarmNames`);
-3. the few spellings that differ, in `_ALIASES` (each with the API it comes from).
+3. the few spellings that differ, in `_ALIASES` (each with the API it comes from);
+4. a subscription ARN stands for its topic (SNS authorises Unsubscribe and the subscription
+   attribute calls against the subscription's topic).
 Every resource type of the action that the request resolves is authorised (CreateEndpoint:
 endpoint and endpoint-config). When none of an action's required types resolves, the call is
 reported as unresolved and evaluated on its action alone (docs/local-fidelity.md).
@@ -219,6 +221,9 @@ def resolve(
         return Resolution(resources=("*",))
     if act.service == "application-autoscaling":
         return _scalable_target(params, region=region, account=account, partition=partition)
+    if act.service == "sns" and isinstance(params.get("SubscriptionArn"), str):
+        topic = params["SubscriptionArn"].rsplit(":", 1)[0]
+        params = {k: v for k, v in params.items() if k != "SubscriptionArn"} | {"TopicArn": topic}
     given_arns = _arns_in(params)
     resolved: list[str] = []
     resolved_required = False

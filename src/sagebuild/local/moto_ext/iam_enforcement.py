@@ -77,6 +77,21 @@ def _params(response: Any) -> dict[str, Any]:
         return {}
 
 
+def _with_stack_arn(params: dict[str, Any], account: str, region: str) -> dict[str, Any]:
+    """CloudFormation authorises a call naming a stack against the stack's ARN, which ends in
+    the stack id (`stack/NAME/ID`, Service Authorization Reference): find it by name."""
+    name = params.get("StackName")
+    if not isinstance(name, str) or name.startswith("arn:"):
+        return params
+    from moto.cloudformation.models import cloudformation_backends
+
+    backend = cloudformation_backends[account][region]
+    for stack in backend.stacks.values():
+        if stack.name == name and stack.status != "DELETE_COMPLETE":
+            return {**params, "StackName": stack.stack_id}
+    return params
+
+
 def _protocol(response: Any) -> str:
     try:
         from moto.core.utils import get_service_model
@@ -117,6 +132,15 @@ def _error(
     return XmlDenied(code, message)
 
 
+def _call_params(response: Any, service: str, account: str) -> dict[str, Any]:
+    if service == "s3":
+        return {}  # moto names the bucket/object ARN itself
+    params = _params(response)
+    if service == "cloudformation":
+        params = _with_stack_arn(params, account, getattr(response, "region", "us-east-1"))
+    return params
+
+
 def _authorize(response: Any, iam_request_cls: type, resource: str = "*") -> None:
     if not ENFORCER.enabled:
         return
@@ -150,7 +174,7 @@ def _authorize(response: Any, iam_request_cls: type, resource: str = "*") -> Non
             principal,
             service,
             operation,
-            {} if service == "s3" else _params(response),
+            _call_params(response, service, account),
             region=getattr(response, "region", "us-east-1"),
             resource_hint=hint,
         )
