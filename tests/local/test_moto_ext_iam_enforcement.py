@@ -149,3 +149,37 @@ def test_the_ledger_records_calls_and_denials_per_role(local):
     assert {c["action"] for c in role["calls"]} == {"sns:ListTopics", "sns:CreateTopic"}
     assert [d["action"] for d in role["denials"]] == ["sns:CreateTopic"]
     assert role["statements_used"] == ["ledgered/use#0"] and role["statements_unused"] == []
+
+
+def test_a_bucket_policy_deny_wins_and_its_allow_suffices_for_the_principals_it_names(local):
+    s3 = local.client("s3")
+    for bucket in ("guarded-bucket", "shared-bucket"):
+        s3.create_bucket(Bucket=bucket)
+        s3.put_object(Bucket=bucket, Key="k", Body=b"v")
+    reader = _role(
+        local, "bucket-reader", [{"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "*"}]
+    )
+    nothing = _role(local, "bucket-nothing", [])
+    account = "arn:aws:iam::123456789012"
+    policies = {
+        "guarded-bucket": {
+            "Effect": "Deny",
+            "Principal": {"AWS": f"{account}:role/bucket-reader"},
+            "Action": "s3:ListBucket",
+            "Resource": "arn:aws:s3:::guarded-bucket",
+        },
+        "shared-bucket": {
+            "Effect": "Allow",
+            "Principal": {"AWS": f"{account}:role/bucket-nothing"},
+            "Action": "s3:ListBucket",
+            "Resource": "arn:aws:s3:::shared-bucket",
+        },
+    }
+    for bucket, statement in policies.items():
+        s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Statement": [statement]}))
+
+    denied = _error(lambda: reader("s3").list_objects_v2(Bucket="guarded-bucket"))
+    assert denied["Error"]["Message"].endswith("with an explicit deny in a resource-based policy")
+    assert [o["Key"] for o in reader("s3").list_objects_v2(Bucket="shared-bucket")["Contents"]]
+    assert nothing("s3").list_objects_v2(Bucket="shared-bucket")["KeyCount"] == 1
+    assert _error(lambda: nothing("s3").list_objects_v2(Bucket="guarded-bucket"))

@@ -27,20 +27,33 @@ from pathlib import Path
 from typing import Any
 
 from sagebuild.local.iam import catalog, principals
-from sagebuild.local.iam.policy import ContextLookup, Request, evaluate, statement_ids
+from sagebuild.local.iam.policy import (
+    ContextLookup,
+    Request,
+    evaluate,
+    parse_document,
+    statement_ids,
+)
 from sagebuild.local.iam.principals import Principal
 
 
 class AccessDenied(PermissionError):
     """A call was denied, with AWS's message."""
 
-    def __init__(self, principal: Principal, action: str, resource: str, explicit: bool) -> None:
+    def __init__(
+        self,
+        principal: Principal,
+        action: str,
+        resource: str,
+        explicit: bool,
+        kind: str = "identity-based",
+    ) -> None:
         self.principal = principal
         self.action = action
         self.resource = resource
         self.explicit = explicit
         reason = (
-            "with an explicit deny in an identity-based policy"
+            f"with an explicit deny in a{'n' if kind[0] in 'aeiou' else ''} {kind} policy"
             if explicit
             else f"because no identity-based policy allows the {action} action"
         )
@@ -253,11 +266,21 @@ class Enforcer:
         if any_resource:
             # Unresolved resource: decide on the action (statements' Resource ignored).
             documents = [(n, _without_resources(d)) for n, d in documents]
-        decision = evaluate(documents, Request(action=action, resource=resource, context=context))
+        request = Request(action=action, resource=resource, context=context)
+        decision = evaluate(documents, request)
+        # A bucket policy takes part for the principals it names: its Deny wins over any
+        # Allow, its Allow suffices within the account (IAM User Guide, "Policy evaluation
+        # logic": identity-based and resource-based policies).
+        bucket = evaluate(_bucket_policy(resource, principal), request)
+        kind = "identity-based"
+        if bucket.explicit_deny and not decision.explicit_deny:
+            decision, kind = bucket, "resource-based"
+        elif bucket.allowed and not decision.explicit_deny:
+            decision = bucket if not decision.allowed else decision
         if decision.allowed:
             self.ledger.allowed(principal.role_arn, action, resource, decision.statements)
             return
-        error = AccessDenied(principal, action, resource, decision.explicit_deny)
+        error = AccessDenied(principal, action, resource, decision.explicit_deny, kind)
         self.ledger.denied(principal.role_arn, error)
         raise error
 
@@ -275,6 +298,36 @@ class Enforcer:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
         return report
+
+
+def _bucket_policy(resource: str, principal: Principal) -> list[tuple[str, Mapping[str, Any]]]:
+    """The statements of an S3 resource's bucket policy that apply to `principal`."""
+    if not resource.startswith("arn:aws:s3:::"):
+        return []
+    name = resource.split(":::", 1)[1].split("/", 1)[0]
+    try:
+        from moto.s3.models import s3_backends
+
+        owner = s3_backends.bucket_accounts.get(name)
+        if owner is None:
+            return []
+        partition, account = owner
+        text = s3_backends[account][partition].get_bucket(name).policy
+    except Exception:  # noqa: BLE001 - no bucket, no policy
+        return []
+    if not text:
+        return []
+    document = parse_document(text.decode() if isinstance(text, bytes) else str(text))
+    names = {"*", principal.role_arn, principal.arn, f"arn:aws:iam::{principal.account}:root"}
+    names.add(principal.account)
+    statements = []
+    for statement in document.get("Statement", []):
+        who = statement.get("Principal")
+        aws = who.get("AWS") if isinstance(who, Mapping) else who
+        listed = aws if isinstance(aws, list) else [aws]
+        if any(str(p) in names for p in listed if p is not None):
+            statements.append(statement)
+    return [(f"bucket-policy:{name}", {"Statement": statements})] if statements else []
 
 
 def _without_resources(document: Mapping[str, Any]) -> Mapping[str, Any]:
