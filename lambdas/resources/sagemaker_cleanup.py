@@ -36,14 +36,16 @@ def stack_endpoint(properties: dict) -> str:
     return endpoint_name(str(properties["StackName"]), str(properties.get("EndpointName") or ""))
 
 
-def delete_endpoint(name: str) -> bool:
-    """DeleteEndpoint; False when it was already gone.
+def delete_endpoint(name: str, stack: str) -> bool:
+    """DeleteEndpoint; False when it was already gone or is not this stack's (untagged).
 
     Its autoscaled variants are released first (scaling policies, then scalable targets):
     DeleteEndpoint fails while one is registered and the caller may not deregister it.
     """
     try:
         described = client("sagemaker").describe_endpoint(EndpointName=name)
+        if not _belongs(stack, name, described["EndpointArn"]):
+            return False  # IAM lets this role delete only what the stack tagged
         variants = [v["VariantName"] for v in described.get("ProductionVariants") or []]
         release_variants(client, name, variants)
         client("sagemaker").delete_endpoint(EndpointName=name)
@@ -123,7 +125,7 @@ def update(event: dict, context: Any) -> str:
         stack_endpoint(event["ResourceProperties"]),
         stack_endpoint(event["OldResourceProperties"]),
     )
-    if new != old and delete_endpoint(old):
+    if new != old and delete_endpoint(old, str(event["ResourceProperties"]["StackName"])):
         logger.info("renamed endpoint: deleted the old one", extra={"endpoint": old, "new": new})
     helper.Data["EndpointName"] = new
     return str(event["PhysicalResourceId"])
@@ -134,7 +136,7 @@ def delete(event: dict, context: Any) -> None:
     properties = event["ResourceProperties"]
     stack = str(properties["StackName"])
     endpoint = stack_endpoint(properties)
-    gone = not delete_endpoint(endpoint)
+    gone = not delete_endpoint(endpoint, stack)
     deleted = delete_stack_resources(stack)
     logger.info(
         "stack's SageMaker resources deleted",

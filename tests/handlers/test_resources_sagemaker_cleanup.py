@@ -87,7 +87,11 @@ def test_delete_removes_endpoint_then_the_stacks_configs_and_models(
     _model_and_config(sagemaker, "demo-v2-def456", None)  # untagged: IAM would deny the delete
     _model_and_config(sagemaker, "demo-v3-0a1b2c", "Other")  # tagged for another stack
     _model_and_config(sagemaker, "demo-extra-v1-abc123", None)  # another stack's run name
-    sagemaker.create_endpoint(EndpointName="demo", EndpointConfigName="demo-v1-abc123")
+    sagemaker.create_endpoint(
+        EndpointName="demo",
+        EndpointConfigName="demo-v1-abc123",
+        Tags=[{"Key": "sagebuild:stack", "Value": "Demo"}],
+    )
 
     # When
     event = cfn_event(
@@ -115,7 +119,11 @@ def test_update_with_a_renamed_endpoint_deletes_the_old_endpoint_only(
     sagemaker, module, ctx, monkeypatch
 ):
     _model_and_config(sagemaker, "demo-v1-abc123", "Demo")
-    sagemaker.create_endpoint(EndpointName="demo", EndpointConfigName="demo-v1-abc123")
+    sagemaker.create_endpoint(
+        EndpointName="demo",
+        EndpointConfigName="demo-v1-abc123",
+        Tags=[{"Key": "sagebuild:stack", "Value": "Demo"}],
+    )
 
     event = cfn_event(
         "Update",
@@ -134,7 +142,11 @@ def test_update_with_a_renamed_endpoint_deletes_the_old_endpoint_only(
 
 def test_update_without_rename_keeps_the_endpoint(sagemaker, module, ctx, monkeypatch):
     _model_and_config(sagemaker, "demo-v1-abc123", "Demo")
-    sagemaker.create_endpoint(EndpointName="demo", EndpointConfigName="demo-v1-abc123")
+    sagemaker.create_endpoint(
+        EndpointName="demo",
+        EndpointConfigName="demo-v1-abc123",
+        Tags=[{"Key": "sagebuild:stack", "Value": "Demo"}],
+    )
     properties = {"StackName": "Demo", "EndpointName": ""}
 
     response = invoke(
@@ -145,4 +157,21 @@ def test_update_without_rename_keeps_the_endpoint(sagemaker, module, ctx, monkey
     )
 
     assert response["Data"] == {"EndpointName": "demo"}
+    assert [e["EndpointName"] for e in sagemaker.list_endpoints()["Endpoints"]] == ["demo"]
+
+
+def test_delete_leaves_an_untagged_endpoint_of_the_stacks_name_and_succeeds(
+    sagemaker, module, ctx, monkeypatch
+):
+    # Given: an endpoint with the stack's endpoint name that this stack did not tag (IAM
+    # would refuse to delete it: the role's deletes need the stack tag)
+    _model_and_config(sagemaker, "demo-v1-abc123", None)
+    sagemaker.create_endpoint(EndpointName="demo", EndpointConfigName="demo-v1-abc123")
+
+    event = cfn_event(
+        "Delete", {"StackName": "Demo", "EndpointName": ""}, physical_id="sagebuild-cleanup-Demo"
+    )
+    response = invoke(module, event, ctx, monkeypatch)
+
+    assert response["Status"] == "SUCCESS"
     assert [e["EndpointName"] for e in sagemaker.list_endpoints()["Endpoints"]] == ["demo"]
