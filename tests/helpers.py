@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 EVENTS = ROOT / "tests" / "events"
@@ -36,3 +39,17 @@ def service_role(iam, name: str, services: list[str], statements: list[dict] | N
         document = {"Version": "2012-10-17", "Statement": statements}
         iam.put_role_policy(RoleName=name, PolicyName="use", PolicyDocument=json.dumps(document))
     return arn
+
+
+def wait_until(probe: Callable[[], Any], timeout: float = 30.0, what: str = "") -> Any:
+    """What `probe` returns once it is truthy; fails naming `what` after `timeout` seconds.
+
+    The one place tests wait on something another thread does (an execution, a delivery).
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        found = probe()
+        if found:
+            return found
+        assert time.monotonic() < deadline, f"timed out after {timeout:.0f} s waiting for {what}"
+        time.sleep(0.05)

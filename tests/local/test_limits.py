@@ -9,12 +9,11 @@ from __future__ import annotations
 import io
 import json
 import re
-import time
 import zipfile
 
 import pytest
 from botocore.exceptions import ClientError
-from helpers import service_role
+from helpers import service_role, wait_until
 
 from sagebuild.local.moto_ext.limits import (
     LAMBDA_REQUEST_LIMIT,
@@ -177,11 +176,12 @@ def _execute(local, role: str, name: str, definition: dict) -> dict:
         "stateMachineArn"
     ]
     execution = sfn.start_execution(stateMachineArn=machine, input="{}")["executionArn"]
-    deadline = time.monotonic() + 60
-    while (described := sfn.describe_execution(executionArn=execution))["status"] == "RUNNING":
-        assert time.monotonic() < deadline, "the execution did not end"
-        time.sleep(0.05)
-    return described
+
+    def ended() -> dict | None:
+        described = sfn.describe_execution(executionArn=execution)
+        return None if described["status"] == "RUNNING" else described
+
+    return wait_until(ended, 60, f"execution {name} to end")
 
 
 def _pass_machine(characters: int) -> dict:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime
 import io
 import json
-import time
 import zipfile
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
+from helpers import wait_until
 from moto.events.models import EventPattern
 
 from sagebuild.local.moto_ext import events_delivery
@@ -75,16 +75,6 @@ EVENT = {
     "resources": ["arn:aws:app:thing/1"],
     "detail": {"name": 'a "quoted" name', "n": 5, "tags": ["x", "y"], "nested": {"ok": True}},
 }
-
-
-def _deadline_poll(check: Callable[[], Any], timeout: float = 30.0, what: str = "") -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        assert time.monotonic() < deadline, f"timed out waiting for {what or check}"
-        time.sleep(0.05)
 
 
 # --------------------------------------------------------------------------- patterns
@@ -279,7 +269,7 @@ def _received(local: LocalStack, url: str, count: int, timeout: float = 60.0) ->
             sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
         return len(bodies) >= count
 
-    _deadline_poll(enough, timeout, f"{count} messages on {url}")
+    wait_until(enough, timeout, f"{count} messages on {url}")
     return bodies
 
 
@@ -307,7 +297,7 @@ def test_deliveries_work_in_server_mode_too():
         pattern = json.dumps({"source": ["app.server"]})
         _rule(server, "server-rule", [{"Id": "fn", "Arn": arn}], EventPattern=pattern)
         _put(server, {"n": 1}, source="app.server")
-        [event] = _deadline_poll(events, what="the event in server mode")
+        [event] = wait_until(events, what="the event in server mode")
     assert (event["source"], event["detail"]) == ("app.server", {"n": 1})
 
 
@@ -323,7 +313,7 @@ def test_put_events_invokes_a_lambda_target_with_the_aws_envelope(local):
     _put(local, {"n": 2})
     events_delivery.flush()
 
-    [event] = _deadline_poll(events, what="the Lambda target's event")
+    [event] = wait_until(events, what="the Lambda target's event")
     assert set(event) == {
         "version",
         "id",
@@ -369,7 +359,7 @@ def test_a_state_machine_target_starts_an_execution_with_the_input_path(local):
     )
     _put(local, {"order": 7}, source="app.machine")
 
-    [execution] = _deadline_poll(
+    [execution] = wait_until(
         lambda: sfn.list_executions(stateMachineArn=machine)["executions"], what="an execution"
     )
     described = sfn.describe_execution(executionArn=execution["executionArn"])
@@ -460,7 +450,7 @@ def test_a_rate_schedule_fires_by_itself_on_the_scaled_clock(local):
     arn, events = _recorder(local, "scheduled")
     rule = _rule(local, "daily", [{"Id": "fn", "Arn": arn}], ScheduleExpression="rate(1 day)")
     try:
-        ticks = _deadline_poll(lambda: events() if len(events()) >= 2 else [], what="two ticks")
+        ticks = wait_until(lambda: events() if len(events()) >= 2 else [], what="two ticks")
     finally:
         local.client("events").disable_rule(Name="daily")
     first, second = ticks[:2]
@@ -487,7 +477,7 @@ def test_a_cron_schedule_fires_on_the_scaled_clock_with_its_input(local):
             [{"Id": "fn", "Arn": arn, "Input": '{"from": "cron"}'}],
             ScheduleExpression="cron(0 * * * ? *)",
         )
-        [tick] = _deadline_poll(lambda: events()[:1], what="a cron tick")
+        [tick] = wait_until(lambda: events()[:1], what="a cron tick")
     finally:
         local.client("events").disable_rule(Name="hourly")
         events_delivery.set_schedule_time_scale(local.schedule_time_scale)

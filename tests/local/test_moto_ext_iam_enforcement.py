@@ -125,7 +125,17 @@ def test_an_unknown_access_key_is_refused(local):
         aws_session_token="y",
     )
     response = _error(lambda: stranger.get_parameter(Name="/x"))
-    assert response["Error"]["Code"] == "InvalidClientTokenId"
+    assert response["Error"]["Code"] == "UnrecognizedClientException"
+    assert response["Error"]["Message"] == "The security token included in the request is invalid."
+    sts = boto3.client(
+        "sts",
+        region_name=local.region,
+        endpoint_url=local.endpoint_url,
+        aws_access_key_id="ASIAUNKNOWNKEY000000",
+        aws_secret_access_key="x",
+        aws_session_token="y",
+    )
+    assert _error(lambda: sts.get_caller_identity())["Error"]["Code"] == "InvalidClientTokenId"
 
 
 def test_a_role_the_service_may_not_assume_cannot_be_used(local):
@@ -183,3 +193,44 @@ def test_a_bucket_policy_deny_wins_and_its_allow_suffices_for_the_principals_it_
     assert [o["Key"] for o in reader("s3").list_objects_v2(Bucket="shared-bucket")["Contents"]]
     assert nothing("s3").list_objects_v2(Bucket="shared-bucket")["KeyCount"] == 1
     assert _error(lambda: nothing("s3").list_objects_v2(Bucket="guarded-bucket"))
+
+
+def test_step_functions_invokes_a_task_as_the_state_machine_role(local):
+    import io
+    import zipfile
+
+    from helpers import wait_until
+
+    iam = local.client("iam")
+    function_role = service_role(iam, "task-fn", ["lambda.amazonaws.com"])
+    machine_role = service_role(iam, "task-machine", ["states.amazonaws.com"])  # no invoke
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("h.py", "def handler(event, context):\n    return {'ok': True}\n")
+    function = local.client("lambda").create_function(
+        FunctionName="task-fn",
+        Runtime="python3.11",
+        Role=function_role,
+        Handler="h.handler",
+        Code={"ZipFile": buffer.getvalue()},
+    )["FunctionArn"]
+    definition = {
+        "StartAt": "Call",
+        "States": {"Call": {"Type": "Task", "Resource": function, "End": True}},
+    }
+    sfn = local.client("stepfunctions")
+    machine = sfn.create_state_machine(
+        name="task-machine", definition=json.dumps(definition), roleArn=machine_role
+    )["stateMachineArn"]
+    execution = sfn.start_execution(stateMachineArn=machine)["executionArn"]
+
+    def ended():
+        described = sfn.describe_execution(executionArn=execution)
+        return None if described["status"] == "RUNNING" else described
+
+    described = wait_until(ended, 30, "the execution to end")
+    assert described["status"] == "FAILED"
+    assert (
+        "assumed-role/task-machine/StepFunctions is not authorized to perform: "
+        f"lambda:InvokeFunction on resource: {function}"
+    ) in described["cause"]

@@ -18,12 +18,10 @@ statements that allowed them, denials and calls whose resources could not be res
 
 from __future__ import annotations
 
-import json
 import threading
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from sagebuild.local.iam import catalog, principals
@@ -292,12 +290,6 @@ class Enforcer:
             except principals.TrustError:
                 continue
         return found
-
-    def write_report(self, path: Path, role_arns: list[str]) -> dict[str, Any]:
-        report = self.ledger.report(self.statements_by_role(role_arns))
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-        return report
 
 
 def _bucket_policy(resource: str, principal: Principal) -> list[tuple[str, Mapping[str, Any]]]:

@@ -104,32 +104,28 @@ def _protocol(response: Any) -> str:
 def _error(
     response: Any, service: str, code: str, message: str, *, s3_bucket: str | None
 ) -> Exception:
-    if service == "s3":
-        from moto.s3.exceptions import BucketAccessDeniedError, S3ClientError
-
-        class S3Denied(BucketAccessDeniedError):
-            def __init__(self) -> None:
-                S3ClientError.__init__(self, "AccessDenied", message)
-                self.bucket_name = s3_bucket or ""
-
-        return S3Denied()
+    """The error AWS answers: S3's AccessDenied, JSON services' `AccessDeniedException` (403) or
+    `UnrecognizedClientException` (400) for an unknown key, query services' code as given."""
     from moto.core.exceptions import JsonRESTError
     from moto.core.exceptions import _RESTError as RESTError
 
+    if service == "s3":
+        from moto.s3.exceptions import BucketAccessDeniedError, S3ClientError
+
+        denied = BucketAccessDeniedError(bucket=s3_bucket or "")
+        S3ClientError.__init__(denied, "AccessDenied", message)
+        return denied
     if _protocol(response) in _JSON_PROTOCOLS:
-        json_code = (
-            "AccessDeniedException" if code in ("AccessDenied", "AuthorizationError") else code
-        )
-
-        class JsonDenied(JsonRESTError):
-            code = 403 if json_code == "AccessDeniedException" else 400
-
-        return JsonDenied(json_code, message)
-
-    class XmlDenied(RESTError):
-        code = 403
-
-    return XmlDenied(code, message)
+        if code == "InvalidClientTokenId":
+            error = JsonRESTError("UnrecognizedClientException", message)
+            error.code = 400
+        else:
+            error = JsonRESTError("AccessDeniedException", message)
+            error.code = 403
+        return error
+    xml = RESTError(code, message)
+    xml.code = 403
+    return xml
 
 
 def _call_params(response: Any, service: str, account: str) -> dict[str, Any]:
