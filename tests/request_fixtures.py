@@ -16,6 +16,7 @@ CTX = RunContext(
         model_role_arn="arn:aws:iam::123456789012:role/demo-model",
         endpoint="demo",
     ),
+    run=7,
     version=3,
     names=Names(
         training_job="demo-v3-1700000000",
@@ -31,5 +32,6 @@ CTX = RunContext(
 )
 TAGS = [
     {"Key": "sagebuild:stack", "Value": "demo"},
+    {"Key": "sagebuild:run", "Value": "7"},
     {"Key": "sagebuild:version", "Value": "3"},
 ]

@@ -69,11 +69,13 @@ class Execution:
 
 @dataclass(frozen=True)
 class Progress:
-    """Where a running execution is: its run version (once assigned) and its current state."""
+    """Where a running execution is: run number, version (once it deploys), current state."""
 
     execution: Execution
     version: int | None
     state: str | None
+    run_number: int | None = None
+    work: tuple[str, ...] = ()  # what it has in progress: "training job", "image build", ...
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,7 @@ class Outcome:
     endpoint_config: str = ""
     error: str = ""
     cause: str = ""
+    run_number: int | None = None
 
 
 class Pipeline:
@@ -150,19 +153,25 @@ class Pipeline:
                 return str(details["name"])
         return None
 
-    def run_version(self, execution: Execution) -> int | None:
-        """The run version Initialize assigned, read from the first state outputs of the history."""
-        for event in self._history(execution, newest_first=False, with_data=True):
+    def last_document(self, execution: Execution) -> dict[str, Any]:
+        """The newest state document in the history ({} before Initialize ended)."""
+        for event in self._history(execution, newest_first=True, with_data=True):
             details = event.get("stateExitedEventDetails")
-            if details:
-                version = _version_of(_json_or_none(details.get("output")))
-                if version is not None:
-                    return version
-        return None
+            document = _json_or_none(details.get("output")) if details else None
+            if isinstance(document, dict) and isinstance(document.get("run"), dict):
+                return document
+        return {}
 
     def progress(self, execution: Execution) -> Progress:
-        """Version and current state of a running execution."""
-        return Progress(execution, self.run_version(execution), self.current_state(execution))
+        """Run number, version, current state and work in progress of a running execution."""
+        document = self.last_document(execution)
+        return Progress(
+            execution,
+            _version_of(document),
+            self.current_state(execution),
+            run_number=_run_number_of(document),
+            work=work_in_progress(document),
+        )
 
     def outcome(self, execution: Execution) -> Outcome:
         """How a finished execution ended: version, main metric and endpoint config, or error.
@@ -172,9 +181,9 @@ class Pipeline:
         described = self.sfn.describe_execution(executionArn=execution.arn)
         execution = Execution.from_api(described)
         document = _json_or_none(described.get("output"))
+        if not isinstance(document, dict) or "run" not in document:
+            document = self.last_document(execution)
         version = _version_of(document)
-        if version is None:
-            version = self.run_version(execution)
         state: dict[str, Any] = document if isinstance(document, dict) else {}
         training = _section(state, "training")
         deployment = _section(state, "deployment")
@@ -185,6 +194,7 @@ class Pipeline:
             endpoint_config=str(deployment.get("endpoint_config") or ""),
             error=str(described.get("error") or ""),
             cause=str(described.get("cause") or ""),
+            run_number=_run_number_of(state),
         )
 
     def _history(
@@ -271,9 +281,34 @@ def _json_or_none(text: Any) -> Any:
         return None
 
 
+_WORK = (
+    ("training", "training job"),
+    ("training_image_build", "training image build"),
+    ("inference_image_build", "inference image build"),
+    ("etl", "ETL step"),
+    ("postprocess", "post-processing step"),
+)
+
+
+def work_in_progress(document: dict[str, Any]) -> tuple[str, ...]:
+    """What a run has in progress, in words (the Run Ended function stops these)."""
+    found = []
+    for key, words in _WORK:
+        record = _section(document, key)
+        if record.get("status") == "InProgress":
+            found.append("tuning job" if record.get("kind") == "tuning" else words)
+    return tuple(found)
+
+
+def _run_number_of(document: Any) -> int | None:
+    run = document.get("run") if isinstance(document, dict) else None
+    number = run.get("run_number") if isinstance(run, dict) else None
+    return number if isinstance(number, int) and not isinstance(number, bool) else None
+
+
 def _version_of(document: Any) -> int | None:
     if not isinstance(document, dict):
         return None
-    run = document.get("run")
-    version = run.get("version") if isinstance(run, dict) else None
+    deployment = document.get("deployment")
+    version = deployment.get("version") if isinstance(deployment, dict) else None
     return version if isinstance(version, int) and not isinstance(version, bool) else None

@@ -112,19 +112,29 @@ def ago(then: datetime, now: datetime) -> str:
     return f"{_count(hours // 24, 'day')} ago"
 
 
+def _and(items: list[str]) -> str:
+    """ "a", "a and b", "a, b and c"."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + f" and {items[-1]}"
+
+
 def _count(n: int, unit: str) -> str:
     return f"{n} {unit}" if n == 1 else f"{n} {unit}s"
 
 
-def _your_build(version: int | None, which: str = "") -> str:
-    label = f"Your {which}build"
-    return f"{label}, version {version}," if version is not None else label
+def _your_build(version: int | None, which: str = "", run_number: int | None = None) -> str:
+    parts = [f"Your {which}build"]
+    if run_number is not None:
+        parts.append(f"run {run_number}")
+    if version is not None:
+        parts.append(f"version {version}")
+    return ", ".join(parts) + ("," if len(parts) > 1 else "")
 
 
 def running(progress: Progress, now: datetime) -> str:
     """ "Your build, version 4, is training. It started 12 minutes ago." """
     started = ago(progress.execution.started_at, now)
-    return f"{_your_build(progress.version)} is {activity(progress.state)}. It started {started}."
+    build = _your_build(progress.version, run_number=progress.run_number)
+    return f"{build} is {activity(progress.state)}. It started {started}."
 
 
 def already_running(progress: Progress, now: datetime) -> str:
@@ -135,7 +145,10 @@ def already_running(progress: Progress, now: datetime) -> str:
 
 
 def stopped(progress: Progress) -> str:
-    return f"OK. {_your_build(progress.version)} has been stopped."
+    build = _your_build(progress.version, run_number=progress.run_number)
+    if not progress.work:
+        return f"OK. {build} has been stopped."
+    return f"OK. {build} has been stopped, and so has its {_and(list(progress.work))}."
 
 
 def finished(outcome: Outcome, now: datetime) -> str:
@@ -143,7 +156,7 @@ def finished(outcome: Outcome, now: datetime) -> str:
     execution = outcome.execution
     word = _STATUS_WORDS.get(execution.status, execution.status.lower().replace("_", " "))
     when = ago(execution.stopped_at or execution.started_at, now)
-    return f"{_your_build(outcome.version, 'last ')} {word} {when}."
+    return f"{_your_build(outcome.version, 'last ', outcome.run_number)} {word} {when}."
 
 
 def status_finished(outcome: Outcome, now: datetime) -> str:

@@ -185,10 +185,11 @@ def configure_autoscaling(state: dict, aws: ClientFactory) -> dict:
         return {"scaled": False, "removed": []}
     scaling = aws("application-autoscaling")
     endpoint = state["deployment"]["name"]
-    variant = f"v{state['run']['version']}"
+    version = int(state["deployment"].get("version") or 0)
+    variant = f"v{version}"
     removed = []
     previous = version_of(state["deployment"].get("previous_config", "") or "")
-    if previous is not None and previous != state["run"]["version"]:
+    if previous is not None and previous != version:
         try:
             scaling.deregister_scalable_target(
                 ServiceNamespace=NAMESPACE,

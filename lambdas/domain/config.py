@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,7 +22,6 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
-    field_validator,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
@@ -38,9 +38,66 @@ RETIRED_FRAMEWORKS = {
         "from Chainer) or bring your own container with BYOD."
     ),
 }
-MAX_TRAINING_HOURS = 28 * 24  # SageMaker's MaxRuntimeInSeconds limit: 28 days
 RESERVED_TAG_PREFIXES = ("aws:", "sagebuild:")
-MAX_PARENT_JOBS = 5  # SageMaker's limit on warm-start parents
+
+# --- SageMaker's limits ------------------------------------------------------------------
+# Where each bound comes from: a shape of botocore's SageMaker model
+# (botocore/data/sagemaker/2017-07-24/service-2.json), else the SageMaker documentation.
+# Where neither gives a maximum (the instance counts are account quotas that AWS raises on
+# request) the ceiling is sagebuild's own, there only so that a typo or 10**400 is refused
+# here rather than by SageMaker in the middle of a run; raise it if your quota is higher.
+SECONDS_PER_HOUR = 3600
+# MaxRuntimeInSeconds: min 1; its documentation: "The maximum value is 28 days" (2419200 s,
+# also MaxPendingTimeInSeconds' max). MaxWaitTimeInSeconds: min 1, no max in the model, and
+# "must be equal to or greater than MaxRuntimeInSeconds": sagebuild holds it to 28 days too.
+# approval.TimeoutHours (a Step Functions task token timeout) shares the same bounds.
+MIN_RUNTIME_SECONDS = 1
+MAX_RUNTIME_SECONDS = 28 * 24 * SECONDS_PER_HOUR
+MAX_TRAINING_HOURS = MAX_RUNTIME_SECONDS // SECONDS_PER_HOUR  # 672
+# VolumeSizeInGB: min 1, no max in the model; 16384 is the max of every SageMaker EBS volume
+# shape that has one (ProcessingVolumeSizeInGB, ClusterEbsVolumeSizeInGB,
+# NotebookInstanceVolumeSizeInGB) and EBS gp2's own limit (16 TiB).
+MAX_VOLUME_GB = 16384
+# TrainingInstanceCount (min 0), InitialTaskCount (min 1) and Application Auto Scaling's
+# ResourceCapacity have no max in the models: sagebuild's ceiling, the max of
+# ProcessingInstanceCount (the one SageMaker job instance count the model bounds).
+MAX_INSTANCES = 100
+# ResourceLimits.MaxNumberOfTrainingJobs / MaxParallelTrainingJobs: min 1, no max in the model;
+# "Resource Limits for Automatic Model Tuning" (docs): a Bayesian tuning job (the strategy
+# sagebuild uses) runs at most 750 training jobs, at most 100 in parallel (default 10).
+MAX_TUNING_JOBS = 750
+MAX_PARALLEL_TUNING_JOBS = 100
+MAX_PARENT_JOBS = 5  # ParentHyperParameterTuningJobs: max 5
+# TagKey: 1-128 characters; TagValue: 0-256; TagList: max 50, of which sagebuild's
+# `sagebuild:stack` and `sagebuild:version` take 2 (domain.requests.common.tags).
+MAX_TAG_KEY = 128
+MAX_TAG_VALUE = 256
+MAX_TAGS = 50 - 2
+# HyperParameters: max 100 entries; HyperParameterKey: max 256 characters; HyperParameterValue:
+# max 2500 characters (the value as sent: JSON-encoded in script mode). Script mode adds up
+# to 6 `sagemaker_*` entries (domain.requests.framework).
+MAX_HYPERPARAMETERS = 100
+SCRIPT_MODE_HYPERPARAMETERS = 6
+MAX_HYPERPARAMETER_KEY = 256
+MAX_HYPERPARAMETER_VALUE = 2500
+# ParameterValue (a range's MinValue, MaxValue and each categorical value): max 256
+# characters; ParameterValues (categorical values): max 30; Integer-, Continuous- and
+# CategoricalParameterRanges: max 30 each, and the tuning limits page: 30 searched in all.
+MAX_RANGE_VALUE = 256
+MAX_CATEGORICAL_VALUES = 30
+MAX_RANGES = 30
+# EnvironmentValue (model environment): max 1024 characters.
+MAX_ENVIRONMENT_VALUE = 1024
+# SamplingPercentage: 0-100 (sagebuild asks for ≥ 1: 0 captures nothing).
+MAX_SAMPLING_PERCENTAGE = 100
+# Cooldown (Application Auto Scaling): an integer with no max; AWS integers are 32-bit.
+MAX_INT32 = 2**31 - 1
+# Seed (ShuffleConfig): a long with no max.
+MAX_INT64 = 2**63 - 1
+# containerloglevel: a Python logging level, CRITICAL (50) the highest standard one.
+MAX_LOG_LEVEL = 50
+# Values nest at most this deep (a hyperparameter value holds at most 2500 characters).
+MAX_NESTING = 100
 
 
 # --- value checkers: each raises one plain "expected ..." sentence -----------------------
@@ -50,21 +107,21 @@ def _fail(expected: str) -> PydanticCustomError:
     return PydanticCustomError("sagebuild", expected)
 
 
-def _whole(minimum: int) -> Callable[[Any], int]:
-    expected = f"expected a whole number ≥ {minimum}"
+def _whole(minimum: int, maximum: int) -> Callable[[Any], int]:
+    expected = f"expected a whole number from {minimum} to {maximum}"
 
     def check(value: Any) -> int:
         if isinstance(value, bool):
             raise _fail(expected)
         if isinstance(value, int):
             number = value
-        elif (isinstance(value, float) and value.is_integer()) or (
-            isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d+\s*", value)
+        elif (isinstance(value, float) and value.is_integer()) or (  # not NaN or ±Infinity
+            isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d{1,30}\s*", value)
         ):
             number = int(value)
         else:
             raise _fail(expected)
-        if number < minimum:
+        if not minimum <= number <= maximum:
             raise _fail(expected)
         return number
 
@@ -72,16 +129,14 @@ def _whole(minimum: int) -> Callable[[Any], int]:
 
 
 def _number(value: Any) -> float | None:
-    if isinstance(value, bool):
+    """A finite number (never NaN, ±Infinity, or an integer too large for a float), else None."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
         return None
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return float(value)
-        except ValueError:
-            return None
-    return None
+    try:
+        number = float(value)
+    except (ValueError, OverflowError):
+        return None
+    return number if math.isfinite(number) else None
 
 
 def _optional_number(value: Any) -> float | None:
@@ -89,21 +144,29 @@ def _optional_number(value: Any) -> float | None:
         return None
     number = _number(value)
     if number is None:
-        raise _fail("expected a number")
+        raise _fail("expected a finite number")
     return number
 
 
 def _positive(value: Any) -> float:
     number = _number(value)
     if number is None or number <= 0:
-        raise _fail("expected a number > 0")
+        raise _fail("expected a finite number > 0")
     return number
 
 
 def _hours(value: Any) -> int | float:
+    """Hours that make a MaxRuntimeInSeconds SageMaker takes: 1 second to 28 days."""
     number = _number(value)
-    if number is None or not 0 < number <= MAX_TRAINING_HOURS:
-        raise _fail(f"expected a number of hours > 0 and ≤ {MAX_TRAINING_HOURS} (28 days)")
+    if (
+        number is None
+        or not 0 < number <= MAX_TRAINING_HOURS
+        or int(number * SECONDS_PER_HOUR) < MIN_RUNTIME_SECONDS
+    ):
+        raise _fail(
+            f"expected a number of hours from 1 second (1/{SECONDS_PER_HOUR}) "
+            f"to {MAX_TRAINING_HOURS} (28 days)"
+        )
     return int(number) if number.is_integer() else number
 
 
@@ -157,18 +220,30 @@ def _s3_uri(value: Any) -> str | None:
     raise _fail("expected an S3 URI like 's3://bucket/key'")
 
 
+def _scalar_text(value: Any) -> str | None:
+    """A string, true/false or finite number as text; None for anything else."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and _number(value) is not None:
+        return str(value)
+    return None
+
+
 def _string_map(value: Any) -> dict[str, str]:
-    expected = "expected an object of names to strings"
+    expected = (
+        "expected an object of names to strings, true/false or finite numbers "
+        f"(at most {MAX_ENVIRONMENT_VALUE} characters each)"
+    )
     if not isinstance(value, dict):
         raise _fail(expected)
     out: dict[str, str] = {}
     for key, item in value.items():
-        if isinstance(item, bool):
-            out[str(key)] = "true" if item else "false"
-        elif isinstance(item, str | int | float):
-            out[str(key)] = str(item)
-        else:
+        text = _scalar_text(item)
+        if text is None or len(text) > MAX_ENVIRONMENT_VALUE:
             raise _fail(expected)
+        out[str(key)] = text
     return out
 
 
@@ -186,7 +261,7 @@ def _string_list(value: Any) -> list[str]:
     raise _fail("expected a list of names")
 
 
-WholeNumber = Annotated[int, BeforeValidator(_whole(1))]
+InstanceCount = Annotated[int, BeforeValidator(_whole(1, MAX_INSTANCES))]
 Hours = Annotated[int | float, BeforeValidator(_hours)]
 Flag = Annotated[bool, BeforeValidator(_flag)]
 Text = Annotated[str, BeforeValidator(_text)]
@@ -213,7 +288,7 @@ def _distribution(value: Any) -> str:
 
 
 class Shuffle(_Strict):
-    Seed: Annotated[int, BeforeValidator(_whole(0))]
+    Seed: Annotated[int, BeforeValidator(_whole(0, MAX_INT64))]
 
 
 class Channel(_Strict):
@@ -246,16 +321,21 @@ class MetricDefinition(_Strict):
     Regex: Text
 
 
+def _tag_key(value: Any) -> str:
+    if isinstance(value, str) and value.strip() and len(value.strip()) <= MAX_TAG_KEY:
+        return value.strip()
+    raise _fail(f"expected a non-empty string of at most {MAX_TAG_KEY} characters")
+
+
 def _tag_value(value: Any) -> str:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return str(value)
-    raise _fail("expected a string")
+    text = None if isinstance(value, bool) else _scalar_text(value)
+    if text is None or len(text) > MAX_TAG_VALUE:
+        raise _fail(f"expected a string (or finite number) of at most {MAX_TAG_VALUE} characters")
+    return text
 
 
 class Tag(_Strict):
-    Key: Text
+    Key: Annotated[str, BeforeValidator(_tag_key)]
     Value: Annotated[str, BeforeValidator(_tag_value)]
 
 
@@ -284,24 +364,17 @@ class Approval(_Strict):
 class DataCapture(_Strict):
     """Capture the endpoint's requests and responses to S3 (for monitoring and retraining)."""
 
-    SamplingPercentage: Annotated[int, BeforeValidator(_whole(1))] = 100
-
-    @field_validator("SamplingPercentage")
-    @classmethod
-    def _at_most_100(cls, value: int) -> int:
-        if value > 100:
-            raise _fail("expected a whole number from 1 to 100")
-        return value
+    SamplingPercentage: Annotated[int, BeforeValidator(_whole(1, MAX_SAMPLING_PERCENTAGE))] = 100
 
 
 class AutoScaling(_Strict):
     """Target-tracking autoscaling of the endpoint's variant on invocations per instance."""
 
-    MinCapacity: Annotated[int, BeforeValidator(_whole(1))] = 1
-    MaxCapacity: Annotated[int, BeforeValidator(_whole(1))] = 2
+    MinCapacity: InstanceCount = 1
+    MaxCapacity: InstanceCount = 2
     TargetInvocationsPerInstance: Annotated[float, BeforeValidator(_positive)] = 100.0
-    ScaleInCooldown: Annotated[int, BeforeValidator(_whole(0))] = 300
-    ScaleOutCooldown: Annotated[int, BeforeValidator(_whole(0))] = 60
+    ScaleInCooldown: Annotated[int, BeforeValidator(_whole(0, MAX_INT32))] = 300
+    ScaleOutCooldown: Annotated[int, BeforeValidator(_whole(0, MAX_INT32))] = 60
 
     @model_validator(mode="after")
     def _min_not_above_max(self) -> AutoScaling:
@@ -361,10 +434,47 @@ def _as_range_object(value: Any) -> dict | None:
     if isinstance(value, str) and value.lstrip().startswith("{"):
         try:
             parsed = json.loads(value)
-        except ValueError:
+        except (ValueError, RecursionError):
             return None
         if isinstance(parsed, dict) and parsed.keys() & _RANGE_KEYS:
             return parsed
+    return None
+
+
+def range_bound_text(value: float) -> str:
+    """A range bound as the tuning request sends it (`domain.requests.common.encode_number`)."""
+    return str(int(value)) if value.is_integer() else repr(value)
+
+
+def hyperparameter_text(value: Any, script_mode: bool) -> str | None:
+    """A hyperparameter value as SageMaker gets it: JSON in script mode
+    (`domain.requests.framework`), else strings as given and the rest as JSON
+    (`domain.requests.common.encode_plain`). None when it cannot be encoded."""
+    if isinstance(value, str) and not script_mode:
+        return value
+    try:
+        return json.dumps(value, allow_nan=False)
+    except (ValueError, TypeError, RecursionError):  # NaN, huge ints, too deep
+        return None
+
+
+def _nesting_problem(value: Any) -> str | None:
+    """Why a JSON value cannot be sent (a non-finite number, nested too deep), else None.
+
+    Walks the value without recursion, so any depth is safe."""
+    pending: list[tuple[Any, int]] = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if depth > MAX_NESTING:
+            return f"expected a value nested at most {MAX_NESTING} levels deep"
+        if isinstance(item, float) and not math.isfinite(item):
+            return "expected finite numbers (no NaN or Infinity)"
+        if isinstance(item, int) and not isinstance(item, bool) and _number(item) is None:
+            return "expected finite numbers (this one is too large for a float)"
+        if isinstance(item, dict):
+            pending.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list | tuple):
+            pending.extend((v, depth + 1) for v in item)
     return None
 
 
@@ -385,12 +495,24 @@ def parse_range(name: str, value: Any) -> ParameterRange | None:
         values = obj["Values"]
         if set(obj) != {"Values"} or not isinstance(values, list) or not values:
             raise ValueError('expected a categorical range {"Values": [one or more values]}')
-        if not all(isinstance(v, str | int | float | bool) for v in values):
-            raise ValueError("expected categorical Values to be strings, numbers or true/false")
+        if not all(
+            isinstance(v, str | bool) or (isinstance(v, int | float) and _number(v) is not None)
+            for v in values
+        ):
+            raise ValueError(
+                "expected categorical Values to be strings, finite numbers or true/false"
+            )
+        if len(values) > MAX_CATEGORICAL_VALUES:
+            raise ValueError(f"expected at most {MAX_CATEGORICAL_VALUES} categorical Values")
         return ParameterRange(name=name, kind="Categorical", values=tuple(values))
     low, high = _number(obj.get("MinValue")), _number(obj.get("MaxValue"))
     if low is None or high is None or low > high:
-        raise ValueError("expected a range with numbers MinValue ≤ MaxValue")
+        raise ValueError("expected a range with finite numbers MinValue ≤ MaxValue")
+    if max(len(range_bound_text(low)), len(range_bound_text(high))) > MAX_RANGE_VALUE:
+        raise ValueError(
+            f"expected MinValue and MaxValue of at most {MAX_RANGE_VALUE} characters as "
+            "SageMaker gets them"
+        )
     integer = obj.get("integer", False)
     if isinstance(integer, str):
         integer = integer.lower() == "true"
@@ -420,8 +542,8 @@ class Config(_Strict):
     approval: Approval | None = None
     # training
     traininstancetype: InstanceType = "ml.m5.large"
-    traininstancecount: WholeNumber = 1
-    trainvolumesize: WholeNumber = 10
+    traininstancecount: InstanceCount = 1
+    trainvolumesize: Annotated[int, BeforeValidator(_whole(1, MAX_VOLUME_GB))] = 10
     trainmaxrun: Hours = 4
     inputmode: InputMode = "File"
     spot: Flag = False
@@ -435,15 +557,17 @@ class Config(_Strict):
     Tags: list[Tag] = Field(default_factory=list)
     # tuning
     tuningobjective: TuningObjective | None = None
-    maxtrainingjobs: WholeNumber = 1
-    maxparalleltrainingjobs: WholeNumber = 1
+    maxtrainingjobs: Annotated[int, BeforeValidator(_whole(1, MAX_TUNING_JOBS))] = 1
+    maxparalleltrainingjobs: Annotated[
+        int, BeforeValidator(_whole(1, MAX_PARALLEL_TUNING_JOBS))
+    ] = 1
     parentJobs: StringList = Field(default_factory=list)
     WarmStartType: Annotated[
         str, BeforeValidator(_choice("IdenticalDataAndAlgorithm", "TransferLearning"))
     ] = "IdenticalDataAndAlgorithm"
     # hosting
     hostinstancetype: InstanceType = "ml.t2.medium"
-    hostinstancecount: WholeNumber = 1
+    hostinstancecount: InstanceCount = 1
     modelhostingenvironment: StringMap = Field(default_factory=dict)
     datacapture: DataCapture | None = None
     autoscaling: AutoScaling | None = None
@@ -463,7 +587,7 @@ class Config(_Strict):
     hostentrypoint: OptionalText = None
     hostsourcefile: S3Uri = None
     enablecloudwatchmetrics: Flag = False
-    containerloglevel: Annotated[int, BeforeValidator(_whole(0))] = 20
+    containerloglevel: Annotated[int, BeforeValidator(_whole(0, MAX_LOG_LEVEL))] = 20
 
     # --- derived views used by the request builders ---
 
@@ -653,21 +777,10 @@ def _resolve(config: Config) -> Config:
 
 def _semantic_problems(config: Config) -> list[tuple[str, str]]:
     """Checks across keys: (top-level key, sentence)."""
-    found: list[tuple[str, str]] = []
-    ranges: list[ParameterRange] = []
-    for hp_name, value in config.hyperparameters.items():
-        key = f"hyperparameters.{hp_name}"
-        if not isinstance(value, str | int | float | bool | list | dict):
-            found.append(("hyperparameters", f"{key}: {_RANGE_EXPECTED}, got {_show(value)}"))
-            continue
-        try:
-            parsed = parse_range(hp_name, value)
-        except ValueError as error:
-            found.append(("hyperparameters", f"{key}: {error}, got {_show(value)}"))
-            continue
-        if parsed is None:
-            continue
-        ranges.append(parsed)
+    found, ranges = _hyperparameter_problems(config)
+    for parsed in ranges:
+        key = f"hyperparameters.{_name(parsed.name)}"
+        value = config.hyperparameters[parsed.name]
         if not config.is_tuning:
             found.append(
                 (
@@ -729,6 +842,14 @@ def _semantic_problems(config: Config) -> list[tuple[str, str]]:
                 f"got {_show(config.maxwait)}",
             )
         )
+    if len(config.Tags) > MAX_TAGS:
+        found.append(
+            (
+                "Tags",
+                f"Tags: expected at most {MAX_TAGS} tags (SageMaker takes 50, sagebuild adds 2), "
+                f"got {len(config.Tags)}",
+            )
+        )
     for index, tag in enumerate(config.Tags):
         if tag.Key.lower().startswith(RESERVED_TAG_PREFIXES):
             found.append(
@@ -748,6 +869,86 @@ def _semantic_problems(config: Config) -> list[tuple[str, str]]:
             )
         )
     return found
+
+
+def _hyperparameter_problems(
+    config: Config,
+) -> tuple[list[tuple[str, str]], list[ParameterRange]]:
+    """Each hyperparameter as SageMaker would get it: a range or a value it accepts.
+
+    Returns the problems and the well-formed ranges."""
+    found: list[tuple[str, str]] = []
+    ranges: list[ParameterRange] = []
+    script = config.is_script_mode
+    static = 0
+    for hp_name, value in config.hyperparameters.items():
+        key = f"hyperparameters.{_name(hp_name)}"
+        if len(hp_name) > MAX_HYPERPARAMETER_KEY:
+            found.append(
+                (
+                    "hyperparameters",
+                    f"{key}: expected a name of at most {MAX_HYPERPARAMETER_KEY} characters, "
+                    f"got {len(hp_name)}",
+                )
+            )
+            continue
+        if not isinstance(value, str | int | float | bool | list | dict):
+            found.append(("hyperparameters", f"{key}: {_RANGE_EXPECTED}, got {_show(value)}"))
+            continue
+        problem = _nesting_problem(value)
+        if problem is None:
+            try:
+                parsed = parse_range(hp_name, value)
+            except ValueError as error:
+                problem = str(error)
+        if problem is not None:
+            found.append(("hyperparameters", f"{key}: {problem}, got {_show(value)}"))
+            continue
+        if parsed is None:
+            static += 1
+            limit, what = MAX_HYPERPARAMETER_VALUE, "value"
+            sent: tuple[Any, ...] = (value,)
+        else:
+            ranges.append(parsed)
+            limit, what = MAX_RANGE_VALUE, "categorical value"
+            sent = parsed.values
+        longest = max((_sent_length(v, script) for v in sent), default=0)
+        if longest > limit:
+            encoded = " (JSON-encoded in script mode)" if script else ""
+            found.append(
+                (
+                    "hyperparameters",
+                    f"{key}: expected at most {limit} characters per {what} as SageMaker gets "
+                    f"it{encoded}, got {longest}",
+                )
+            )
+    allowed = MAX_HYPERPARAMETERS - (SCRIPT_MODE_HYPERPARAMETERS if script else 0)
+    if static > allowed:
+        why = (
+            f" and {config.framework} adds {SCRIPT_MODE_HYPERPARAMETERS} sagemaker_* ones"
+            if script
+            else ""
+        )
+        found.append(
+            (
+                "hyperparameters",
+                f"hyperparameters: expected at most {allowed} values besides the ranges "
+                f"(SageMaker takes {MAX_HYPERPARAMETERS}{why}), got {static}",
+            )
+        )
+    if len(ranges) > MAX_RANGES:
+        found.append(
+            (
+                "hyperparameters",
+                f"hyperparameters: expected at most {MAX_RANGES} ranges, got {len(ranges)}",
+            )
+        )
+    return found, ranges
+
+
+def _sent_length(value: Any, script_mode: bool) -> int:
+    text = hyperparameter_text(value, script_mode)
+    return len(text) if text is not None else MAX_HYPERPARAMETER_VALUE + 1
 
 
 def _image_problems(config: Config) -> list[tuple[str, str]]:
@@ -800,8 +1001,20 @@ def _image_problems(config: Config) -> list[tuple[str, str]]:
 
 
 def _show(value: Any) -> str:
-    text = repr(value)
+    try:
+        text = repr(value)
+    except (ValueError, RecursionError):  # an int of over 4300 digits, a value nested too deep
+        text = "a value too large to show"
+    return _short(text)
+
+
+def _short(text: str) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _name(key: str) -> str:
+    """A key as a problem names it: on one line, and short."""
+    return _short(key if key.isprintable() else repr(key))
 
 
 def _nested_names() -> list[str]:
@@ -849,10 +1062,10 @@ _PYDANTIC_EXPECTED = {
 
 def _describe(error: Any) -> str:
     loc = [str(part) for part in error["loc"]]
-    path = ".".join(loc)
+    path = ".".join(_name(part) for part in loc)
     kind = error["type"]
     if kind == "extra_forbidden":
-        parent = ".".join(loc[:-1])
+        parent = ".".join(_name(part) for part in loc[:-1])
         return f"unknown key {loc[-1]!r} in {parent}{_suggest(loc[-1], _nested_names())}"
     if kind == "missing":
         return f"{path}: required"

@@ -12,10 +12,10 @@ class Names:
     training_job: str
     tuning_job: str  # at most 32 characters (SageMaker limit)
     model: str
-    endpoint_config: str
+    endpoint_config: str  # "" until Create Endpoint Config allocates the version
     endpoint: str
-    training_image_tag: str  # e.g. "training-v3"
-    inference_image_tag: str  # e.g. "inference-v3"
+    training_image_tag: str  # e.g. "training-r3"
+    inference_image_tag: str  # e.g. "inference-r3"
 
 
 @dataclass(frozen=True)
@@ -40,8 +40,9 @@ class RunContext:
     """Everything a request builder needs besides the configuration."""
 
     resources: StackResources
-    version: int
+    run: int  # the run number (every run has one)
     names: Names
+    version: int = 0  # the version this run deploys, 0 until Create Endpoint Config
     # Versioned copies of the user's scripts (script-mode frameworks), "" when not used.
     training_source_uri: str = ""
     inference_source_uri: str = ""
@@ -53,8 +54,9 @@ class RunContext:
     def from_dict(cls, data: dict) -> RunContext:
         return cls(
             resources=StackResources(**data["resources"]),
-            version=int(data["version"]),
+            run=int(data["run"]),
             names=Names(**data["names"]),
+            version=int(data.get("version") or 0),
             training_source_uri=data.get("training_source_uri", ""),
             inference_source_uri=data.get("inference_source_uri", ""),
         )

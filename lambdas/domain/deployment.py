@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from botocore.exceptions import ClientError
 
-from domain import autoscaling, requests, status
-from domain.aws import ClientFactory, describe_endpoint, invoke_json, is_not_found
+from domain import autoscaling, naming, requests, status
+from domain.aws import (
+    ClientFactory,
+    describe_endpoint,
+    invoke_json,
+    is_not_found,
+    read_json_parameter,
+)
 from domain.context import RunContext
 from domain.errors import DeployFailed, SilentRollback
 from domain.jobs import Job, polled, started
+from domain.run_table import RunTable
 from domain.settings import Settings
 from domain.training import run_config
 
@@ -29,11 +37,27 @@ def create_model(state: dict, settings: Settings, aws: ClientFactory) -> dict:
     return {"name": request["ModelName"], "model_data_url": model_data_url}
 
 
+def allocate_version(settings: Settings, aws: ClientFactory) -> int:
+    """The next version: one atomic counter, seeded from the version record of older stacks."""
+    recorded = read_json_parameter(aws, settings.version_parameter_name).get("version")
+    seed = recorded if isinstance(recorded, int) and recorded > 0 else 0
+    return RunTable(aws, settings.run_table).next_number("version", at_least=seed)
+
+
 def create_endpoint_config(state: dict, settings: Settings, aws: ClientFactory) -> dict:
-    """CreateEndpointConfig: https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateEndpointConfig.html"""
-    request = requests.endpoint_config_request(
-        RunContext.from_dict(state["context"]), run_config(state), state["model"]["name"]
+    """CreateEndpointConfig: https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateEndpointConfig.html
+
+    The run gets its version here, when it deploys: runs that fail earlier use none.
+    """
+    version = allocate_version(settings, aws)
+    context = RunContext.from_dict(state["context"])
+    config_name = naming.endpoint_config_name(
+        context.resources.stack, version, state["run"]["execution"]
     )
+    context = replace(
+        context, version=version, names=replace(context.names, endpoint_config=config_name)
+    )
+    request = requests.endpoint_config_request(context, run_config(state), state["model"]["name"])
     if settings.endpoint_config_lambda:
         request = invoke_json(
             aws, settings.endpoint_config_lambda, {"state": state, "request": request}
@@ -43,6 +67,7 @@ def create_endpoint_config(state: dict, settings: Settings, aws: ClientFactory) 
         name=state["context"]["resources"]["endpoint"],
         extra={
             "endpoint_config": request["EndpointConfigName"],
+            "version": version,
             "previous_config": state["endpoint"]["previous_config"],
             "action": "",
         },

@@ -2,7 +2,9 @@
 
 SageMaker names allow [a-zA-Z0-9-], at most 63 characters (tuning jobs 32). A long stack name
 is cut and followed by a hash so names stay unique (the original hashed the whole name, which
-broke its rollback chain; here the version stays readable: `<stack>-v<N>-<suffix>`).
+broke its rollback chain; here the numbers stay readable). What every run creates carries its
+run number (`<stack>-r<N>-<suffix>`); the endpoint config carries the version the run deploys
+(`<stack>-v<N>-<suffix>`), which rollback reads back.
 """
 
 from __future__ import annotations
@@ -42,18 +44,23 @@ def run_suffix(execution: str) -> str:
     return hashlib.sha256(execution.encode()).hexdigest()[:6]
 
 
-def run_names(stack: str, endpoint: str, version: int, execution: str) -> Names:
+def run_names(stack: str, endpoint: str, run: int, execution: str) -> Names:
+    """The names of run number `run` (the endpoint config is named when it gets its version)."""
     base = sanitise(stack)
-    tail = f"v{version}-{run_suffix(execution)}"
+    tail = f"r{run}-{run_suffix(execution)}"
     return Names(
         training_job=_fit(base, tail, MAX_NAME),
         tuning_job=_fit(base, tail, MAX_TUNING_NAME),
         model=_fit(base, tail, MAX_NAME),
-        endpoint_config=_fit(base, tail, MAX_NAME),
+        endpoint_config="",
         endpoint=endpoint,
-        training_image_tag=f"training-v{version}",
-        inference_image_tag=f"inference-v{version}",
+        training_image_tag=f"training-r{run}",
+        inference_image_tag=f"inference-r{run}",
     )
+
+
+def endpoint_config_name(stack: str, version: int, execution: str) -> str:
+    return _fit(sanitise(stack), f"v{version}-{run_suffix(execution)}", MAX_NAME)
 
 
 def version_of(name: str) -> int | None:

@@ -14,7 +14,7 @@ from domain.aws import ClientFactory
 
 MAX_SUBJECT = 100  # SNS limit
 MAX_BODY = 8 * 1024
-KINDS = ("started", "succeeded", "failed", "rolled_back", "queued", "approval")
+KINDS = ("started", "succeeded", "failed", "rolled_back", "queued", "approval", "stopped")
 
 
 @dataclass(frozen=True)
@@ -163,6 +163,56 @@ def build_notification(
         attributes["error"] = str((state.get("error") or {}).get("Error", ""))[:256]
     return Notification(
         subject=subject, body=body, attributes={k: v for k, v in attributes.items() if v}
+    )
+
+
+def queued_notification(lines: list[str], stack: str) -> Notification:
+    """Triggers that wait for the run in progress."""
+    return Notification(
+        f"sagebuild {stack}: trigger queued"[:MAX_SUBJECT],
+        "\n".join(lines) + "\nIt starts when the current run ends.",
+        {"stack": stack, "outcome": "queued"},
+    )
+
+
+def rejected_notification(reasons: list[str], stack: str) -> Notification:
+    """Messages that could not start a run: what was wrong, and where they are kept."""
+    body = (
+        "\n".join(f"A trigger was rejected: {reason}" for reason in reasons)
+        + "\nNo run started for it. The message is kept with its original body: "
+        + f"sagebuild history --failed-triggers --stack {stack}"
+    )
+    return Notification(
+        f"sagebuild {stack}: trigger rejected"[:MAX_SUBJECT],
+        body[:MAX_BODY],
+        {"stack": stack, "outcome": "trigger_rejected"},
+    )
+
+
+def stopped_notification(
+    execution: str, status: str, state: dict, stopped: list[str], stack: str
+) -> Notification:
+    """A run that ended without succeeding, and what was stopped with it."""
+    run = state.get("run") or {}
+    label = f"run {run['run_number']}" if run.get("run_number") else "run"
+    words = {"ABORTED": "was stopped", "TIMED_OUT": "timed out", "FAILED": "failed"}
+    lines = [
+        f"The {label} ({execution}) {words.get(status, status.lower())}.",
+        "Stopped with it: " + ", ".join(stopped)
+        if stopped
+        else "Nothing it started was still running.",
+        "The endpoint keeps serving the version it served before this run.",
+    ]
+    return Notification(
+        f"sagebuild {stack} {label}: stopped"[:MAX_SUBJECT],
+        "\n".join(lines)[:MAX_BODY],
+        {
+            "stack": stack,
+            "outcome": "stopped",
+            "execution": execution,
+            "status": status,
+            "stopped": str(len(stopped)),
+        },
     )
 
 

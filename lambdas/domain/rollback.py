@@ -7,10 +7,73 @@ found by listing the stack's configs; configs of failed deploys were deleted by 
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
+from typing import Any
+
 from domain import autoscaling
 from domain.aws import ClientFactory, describe_endpoint
 from domain.errors import RollbackFailed
 from domain.naming import sanitise, version_of
+
+
+@dataclass(frozen=True)
+class RollbackRequest:
+    version: int | None = None  # None: one version back
+    problem: str = ""  # why the message cannot be done as written
+    body: str = ""  # the message as it arrived (kept when it has a problem)
+
+
+_VERSION_HELP = 'send {"version": N} with N a whole number >= 1, or {} for one version back'
+
+
+def _version_in(message: Any, body: str) -> RollbackRequest:
+    if not isinstance(message, dict):
+        return RollbackRequest(
+            problem=f"the rollback message is not a JSON object; {_VERSION_HELP}", body=body
+        )
+    value = message.get("version")
+    if value is None:
+        return RollbackRequest(body=body)
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 10**9:
+        shown = json.dumps(value)[:40] if not isinstance(value, float) else repr(value)
+        return RollbackRequest(
+            problem=f"version: {shown} is not a version; {_VERSION_HELP}", body=body
+        )
+    return RollbackRequest(version=value, body=body)
+
+
+def parse_rollback_event(event: Any) -> RollbackRequest:
+    """The version a RollbackTopic message (or a direct invocation) asks for. Never raises."""
+    try:
+        records = event.get("Records") if isinstance(event, dict) else None
+        if not isinstance(records, list):
+            return _version_in(event, json.dumps(event))
+        for record in records:
+            sns = record.get("Sns") if isinstance(record, dict) else None
+            text = sns.get("Message") if isinstance(sns, dict) else None
+            if not isinstance(text, str):
+                continue
+            if not text.strip():
+                return RollbackRequest(body=text)
+            try:
+                return _version_in(json.loads(text), text)
+            except RecursionError:
+                return RollbackRequest(
+                    problem="the rollback message nests JSON too deeply", body=text
+                )
+            except ValueError:
+                return RollbackRequest(
+                    problem=f"the rollback message is not JSON; {_VERSION_HELP}", body=text
+                )
+        return RollbackRequest()
+    except Exception as error:  # noqa: BLE001 - the rollback function must never raise
+        return RollbackRequest(
+            problem=f"the rollback event could not be read ({type(error).__name__})",
+            body=repr(event)[:100_000],
+        )
 
 
 def stack_configs(aws: ClientFactory, stack: str) -> list[tuple[int, str]]:

@@ -1,4 +1,4 @@
-"""Initialize a run: validate the parameters, assign the version and names, decide the path.
+"""Initialize a run: validate the parameters, assign the run number and names, decide the path.
 
 Nothing is created on AWS before the parameter document has passed validation.
 """
@@ -14,6 +14,7 @@ from domain.aws import ClientFactory, describe_endpoint, read_json_parameter, sp
 from domain.config import merge_overrides, parse_config
 from domain.context import RunContext, StackResources
 from domain.errors import InvalidParameters
+from domain.run_table import RunTable
 from domain.settings import Settings
 
 SCRIPT_MODE = {"SCIKIT", "XGBOOST", "PYTORCH", "TENSORFLOW", "MXNET"}
@@ -109,10 +110,9 @@ def initialize_run(
     framework = framework_of(merged, settings)
     document = parse_config(merged, framework).to_document()
 
-    last = read_json_parameter(aws, settings.version_parameter_name)
-    version = int(last.get("version", 0)) + 1
+    run_number = RunTable(aws, settings.run_table).next_number("run")
     resources = resources_of(settings)
-    names = naming.run_names(settings.stack_name, resources.endpoint, version, execution)
+    names = naming.run_names(settings.stack_name, resources.endpoint, run_number, execution)
     current = describe_endpoint(aws, resources.endpoint)
 
     training_source = inference_source = ""
@@ -122,18 +122,18 @@ def initialize_run(
             "trainsourcefile",
             str(document.get("trainsourcefile") or ""),
             settings.code_bucket,
-            f"versions/training/v{version}.tar.gz",
+            f"versions/training/r{run_number}.tar.gz",
         )
         host = str(document.get("hostsourcefile") or "") or str(
             document.get("trainsourcefile") or ""
         )
         host_key = "hostsourcefile" if document.get("hostsourcefile") else "trainsourcefile"
         inference_source = _versioned_copy(
-            aws, host_key, host, settings.code_bucket, f"versions/inference/v{version}.tar.gz"
+            aws, host_key, host, settings.code_bucket, f"versions/inference/r{run_number}.tar.gz"
         )
     context = RunContext(
         resources=resources,
-        version=version,
+        run=run_number,
         names=names,
         training_source_uri=training_source,
         inference_source_uri=inference_source,
@@ -141,7 +141,7 @@ def initialize_run(
     state: dict = {
         "run": {
             "stack": settings.stack_name,
-            "version": version,
+            "run_number": run_number,
             "execution": execution,
             "framework": framework,
             "started_at": now.isoformat(),

@@ -18,7 +18,7 @@ _OPTIONAL = {
     "LAUNCH_TOPIC_ARN",
     "ENDPOINT_NAME",
     "POLL_FLOOR_SECONDS",
-    "PENDING_QUEUE_URL",
+    "RUN_TABLE",
 }
 _EMPTY_MARKERS = {"", "EMPTY", "NONE"}
 
@@ -46,7 +46,7 @@ class Settings:
     endpoint_config_lambda: str = ""
     etl_state_machine: str = ""
     postprocess_state_machine: str = ""
-    pending_queue_url: str = ""
+    run_table: str = ""
     poll_floor_seconds: int = 30
 
     @classmethod

@@ -1,27 +1,34 @@
-"""Launch: start a run for each trigger (LaunchTopic message, S3 upload, push, schedule)."""
+"""Launch: record each trigger once (LaunchTopic message, S3 upload, push, schedule), start runs."""
 
 from domain.launch import launch, parse_event
-from domain.notifications import Notification, publish
+from domain.notifications import publish, queued_notification, rejected_notification
+from domain.run_table import RunTable
 
-from handlers.common import aws, get_settings, logger
+from handlers.common import aws, get_settings, logger, now
 
 
 @logger.inject_lambda_context
 def handler(event: dict, context: object) -> dict:
     settings = get_settings()
     outcomes = launch(
-        parse_event(event), aws, settings.state_machine_arn, settings.pending_queue_url
+        parse_event(event),
+        RunTable(aws, settings.run_table),
+        aws,
+        settings.state_machine_arn,
+        now(),
     )
-    queued = [line for line in outcomes if line.startswith("queued")]
+    for outcome in outcomes:
+        if outcome.kind == "duplicate":
+            logger.info("duplicate delivery ignored", extra={"trigger_id": outcome.trigger_id})
+    queued = [o.detail for o in outcomes if o.kind == "queued"]
     if queued:
+        publish(settings.status_topic_arn, queued_notification(queued, settings.stack_name), aws)
+    rejected = [o.detail for o in outcomes if o.kind == "rejected"]
+    if rejected:
         publish(
-            settings.status_topic_arn,
-            Notification(
-                f"sagebuild {settings.stack_name}: trigger queued"[:100],
-                "\n".join(queued) + "\nIt starts when the current run ends.",
-                {"stack": settings.stack_name, "outcome": "queued"},
-            ),
-            aws,
+            settings.status_topic_arn, rejected_notification(rejected, settings.stack_name), aws
         )
-    logger.info("launch", extra={"outcomes": outcomes})
-    return {"outcomes": outcomes}
+        logger.warning("trigger rejected", extra={"reasons": rejected})
+    lines = [outcome.line() for outcome in outcomes]
+    logger.info("launch", extra={"outcomes": lines})
+    return {"outcomes": lines}

@@ -1,9 +1,7 @@
 """Notify Started / Succeeded / Failed: publish on the TrainStatusTopic.
 
-At the end of a run it also asks Launch to start what was queued meanwhile (drain).
+What was queued meanwhile starts from the Run Ended function, on the run's status event.
 """
-
-import json
 
 from domain.notifications import build_notification, publish
 
@@ -19,11 +17,5 @@ def handler(event: dict, context: object) -> dict:
         build_notification(kind, state, settings.stack_name, settings.region, now()),
         aws,
     )
-    if kind in ("succeeded", "failed") and settings.launch_topic_arn:
-        finished = (state.get("run") or {}).get("execution_arn", "")
-        aws("sns").publish(
-            TopicArn=settings.launch_topic_arn,
-            Message=json.dumps({"sagebuild": "drain", "finished_execution": finished}),
-        )
     logger.info("notification sent", extra={"kind": kind, "message_id": message_id})
     return {"message_id": message_id}

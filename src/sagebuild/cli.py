@@ -8,6 +8,7 @@ errors, missing credentials) is one line on stderr and exit code 2, never a trac
 from __future__ import annotations
 
 import json
+import math
 import os
 import shlex
 import subprocess
@@ -29,6 +30,7 @@ from sagebuild.cli_support.render import (
     duration,
     elapsed_since,
     err_console,
+    failed_triggers_table,
     history_table,
     key_values,
     print_json,
@@ -131,22 +133,103 @@ def target_of(ctx: typer.Context) -> Target:
 # --- parsing helpers -----------------------------------------------------------------------
 
 
-def parse_value(text: str) -> Any:
-    """A `--set` value: JSON when it parses (numbers, true, objects...), else the string."""
+MAX_VALUE_NESTING = 100  # a parameter value nests a few levels; JSON's parser recurses
+
+
+class _NotFinite(ValueError):
+    """A JSON number SageMaker cannot take (NaN, Infinity, beyond a float's range)."""
+
+
+def _finite_float(token: str) -> float:
+    number = float(token)
+    if not math.isfinite(number):
+        raise _NotFinite(token)
+    return number
+
+
+def _finite_int(token: str) -> int:
     try:
-        return json.loads(text)
+        number = int(token)
+        float(number)
+    except (ValueError, OverflowError):  # over 4300 digits, or beyond a float's range
+        raise _NotFinite(f"{token[:20]}... ({len(token.lstrip('-'))} digits)") from None
+    return number
+
+
+def _not_a_number(token: str) -> Any:
+    raise _NotFinite(token)
+
+
+def _nesting(text: str) -> int:
+    """How deep the brackets of a JSON text nest (outside strings), without parsing it."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
+
+
+def _is_json(text: str) -> bool:
+    """Whether `text` is JSON, whatever its numbers."""
+    try:
+        json.loads(text, parse_float=len, parse_int=len, parse_constant=len)
+    except ValueError:
+        return False
+    return True
+
+
+def parse_value(text: str) -> Any:
+    """A `--set` value: JSON when it parses (numbers, true, objects...), else the string.
+
+    Raises UserError (an "expected ..." sentence) for JSON that no parameter can hold: nested
+    over `MAX_VALUE_NESTING` levels, or a number that is not finite (NaN, Infinity, 1e309)."""
+    if text.lstrip()[:1] in ("[", "{") and (depth := _nesting(text)) > MAX_VALUE_NESTING:
+        raise UserError(
+            f"expected a value nested at most {MAX_VALUE_NESTING} levels deep, got {depth}"
+        )
+    try:
+        return json.loads(
+            text, parse_float=_finite_float, parse_int=_finite_int, parse_constant=_not_a_number
+        )
+    except _NotFinite as error:
+        if not _is_json(text):  # "NaNa", "1e999x": strings that begin like a number
+            return text
+        raise UserError(f"expected finite numbers, got {error}") from None
+    except RecursionError:
+        raise UserError(
+            f"expected a value nested at most {MAX_VALUE_NESTING} levels deep"
+        ) from None
     except ValueError:
         return text
 
 
 def parse_assignments(items: list[str] | None) -> dict[str, Any]:
-    """`key=value` items → a dict (values via `parse_value`); raises UserError on a bad item."""
+    """`key=value` items → a dict (values via `parse_value`); raises UserError on a bad item,
+    naming its key."""
     found: dict[str, Any] = {}
     for item in items or []:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
             raise UserError(f"expected KEY=VALUE, got {item!r}")
-        found[key.strip()] = parse_value(value)
+        name = key.strip()
+        try:
+            found[name] = parse_value(value)
+        except UserError as error:
+            shown = name if name.isprintable() else repr(name)
+            raise UserError(f"{shown}: {error}") from None
     return found
 
 
@@ -622,6 +705,19 @@ def _publish(target: Target, topic_output: str, message: dict[str, Any], subject
     return str(response["MessageId"])
 
 
+def _check_overrides(target: Target, overrides: dict[str, Any]) -> None:
+    """Refuse (exit 2, nothing published) `--set` overrides that make the parameter document
+    invalid: the run would merge them over the stored one (`domain.config.merge_overrides`)
+    and Initialize Run would fail on the same problems."""
+    document = {**_stored(target), **overrides}
+    problems = domain.validate(document, _stack_framework(target))
+    if problems:
+        err_console.print("[red]error:[/red] invalid parameters with --set, nothing published:")
+        for problem in problems:
+            err_console.print(f"  - {problem}", markup=False)
+        raise typer.Exit(2)
+
+
 @app.command("start")
 def start(
     ctx: typer.Context,
@@ -639,8 +735,11 @@ def start(
     as_json: _JSON = False,
 ) -> None:
     """Start a run: publish to the LaunchTopic."""
+    overrides = parse_assignments(set_)
     target = target_of(ctx)
-    message = launch_message(train, parse_assignments(set_), reason)
+    if overrides:
+        _check_overrides(target, overrides)
+    message = launch_message(train, overrides, reason)
     if wait:
         _sfn(target)  # no StateMachine output: say so before publishing
     started = datetime.now(UTC)
@@ -724,7 +823,8 @@ def run_view(target: Target, execution: str) -> dict[str, Any]:
         "run": described["name"],
         "execution_arn": execution,
         "status": described["status"],
-        "version": run.get("version"),
+        "run_number": run.get("run_number"),
+        "version": (document.get("deployment") or {}).get("version") or None,
         "elapsed_seconds": elapsed_since(described.get("startDate"), described.get("stopDate")),
         "trigger": f"{trigger.get('source', '')}: {trigger.get('detail', '')}" if trigger else "",
         "current_state": path.current,
@@ -856,8 +956,13 @@ def reject(
 
 
 @app.command("stop")
-def stop(ctx: typer.Context) -> None:
-    """Stop the running run (StopExecution)."""
+def stop(
+    ctx: typer.Context,
+    timeout: Annotated[
+        int, typer.Option(help="Seconds to wait for its jobs to stop (0: do not wait)")
+    ] = 600,
+) -> None:
+    """Stop the running run and wait until its training job, builds and hooks have stopped."""
     target = target_of(ctx)
     sfn, machine = _sfn(target)
     running = [r for r in runs.list_runs(sfn, machine, limit=100) if r["status"] == "RUNNING"]
@@ -865,22 +970,50 @@ def stop(ctx: typer.Context) -> None:
         console.print("no run in progress: nothing to stop")
         return
     for item in running:
+        document = runs.state_document(runs.history_events(sfn, item["executionArn"])) or {}
         sfn.stop_execution(
             executionArn=item["executionArn"],
             error="sagebuild.Stopped",
             cause="stopped with sagebuild stop",
         )
         console.print(f"stopped {item['name']}")
+        if timeout <= 0:
+            continue
+        work = runs.run_work(document)
+        left = runs.wait_stopped(target, work, timeout)
+        for line in runs.describe_work(target, work):
+            console.print(f"  {line}")
+        if left:
+            raise UserError(
+                f"still running after {timeout} s: {', '.join(left)}; "
+                "check again with: sagebuild status"
+            )
 
 
 @app.command("history")
 def history(
     ctx: typer.Context,
     limit: Annotated[int, typer.Option(help="How many runs")] = 20,
+    failed_triggers: Annotated[
+        bool,
+        typer.Option(
+            "--failed-triggers",
+            help="Triggers that started no run: rejected messages and dead-lettered events",
+        ),
+    ] = False,
     as_json: _JSON = False,
 ) -> None:
-    """Past runs: version, status, duration, trigger, metrics, endpoint config."""
+    """Past runs: run number, version, status, duration, trigger, metrics, endpoint config."""
     target = target_of(ctx)
+    if failed_triggers:
+        found = runs.failed_triggers(target, limit)
+        if as_json:
+            print_json(found)
+        elif not found:
+            console.print("no failed trigger: every trigger started a run or waits for one")
+        else:
+            console.print(failed_triggers_table(found, console.width))
+        return
     sfn, machine = _sfn(target)
     rows = [runs.run_row(sfn, item) for item in runs.list_runs(sfn, machine, limit=limit)]
     if as_json:
@@ -1046,13 +1179,14 @@ def params_set(
     assignments: Annotated[list[str], typer.Argument(help="KEY=VALUE (JSON values)")],
 ) -> None:
     """Change keys of the parameter document; refused (nothing saved) if it would be invalid."""
+    changes = parse_assignments(assignments)
     target = target_of(ctx)
-    document = {**_stored(target), **parse_assignments(assignments)}
+    document = {**_stored(target), **changes}
     problems = domain.validate(document, _stack_framework(target))
     if problems:
         _refuse(problems)
     _save(target, document)
-    console.print(f"saved {', '.join(parse_assignments(assignments))} to {_parameter_name(target)}")
+    console.print(f"saved {', '.join(changes)} to {_parameter_name(target)}")
 
 
 @params_app.command("validate")
@@ -1071,6 +1205,8 @@ def params_validate(
             raise UserError(f"cannot read {file}: {error.strerror}") from error
         except ValueError as error:
             raise UserError(f"{file} is not JSON: {error}") from error
+        except RecursionError:
+            raise UserError(f"{file} is not a parameter document: nested too deeply") from None
     else:
         document = _stored(target_of(ctx))
     if framework is None and not (isinstance(document, dict) and document.get("framework")):

@@ -28,7 +28,7 @@ def aws_env(monkeypatch):
 
 @pytest.fixture
 def stack(monkeypatch):
-    """A minimal deployed stack in moto: buckets, parameters, topics, queue, roles."""
+    """A minimal deployed stack in moto: buckets, parameters, topics, run table, roles."""
     from domain.clients import reset_clients
     from handlers.common import get_settings
 
@@ -55,7 +55,18 @@ def stack(monkeypatch):
             "Attributes"
         ]["QueueArn"]
         sns.subscribe(TopicArn=status_topic, Protocol="sqs", Endpoint=inbox_arn)
-        pending = sqs.create_queue(QueueName="pending")["QueueUrl"]
+        boto3.client("dynamodb", region_name=REGION).create_table(
+            TableName="runs",
+            BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[
+                {"AttributeName": "pk", "AttributeType": "S"},
+                {"AttributeName": "sk", "AttributeType": "S"},
+            ],
+            KeySchema=[
+                {"AttributeName": "pk", "KeyType": "HASH"},
+                {"AttributeName": "sk", "KeyType": "RANGE"},
+            ],
+        )
         iam = boto3.client("iam", region_name=REGION)
         role = iam.create_role(RoleName="sm", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
         env = {
@@ -80,12 +91,12 @@ def stack(monkeypatch):
             "ETL_STATE_MACHINE": "EMPTY",
             "POSTPROCESS_STATE_MACHINE": "EMPTY",
             "POLL_FLOOR_SECONDS": "30",
-            "PENDING_QUEUE_URL": pending,
+            "RUN_TABLE": "runs",
             "STATE_MACHINE_ARN": "",
         }
         for key, value in env.items():
             monkeypatch.setenv(key, value)
-        yield {"env": env, "inbox": inbox, "pending": pending}
+        yield {"env": env, "inbox": inbox, "table": "runs"}
         get_settings.cache_clear()
         reset_clients()
 

@@ -45,7 +45,7 @@ def test_start_hook_passes_the_run_to_the_users_state_machine_and_poll_follows_i
     assert state["etl"]["status"] == "InProgress" and state["etl"]["hook"] == "etl"
     described = boto3.client("stepfunctions").describe_execution(executionArn=state["etl"]["name"])
     sent = json.loads(described["input"])
-    assert sent["run"]["version"] == 1 and "config" in sent and "context" in sent
+    assert sent["run"]["run_number"] == 1 and "config" in sent and "context" in sent
     polled = poll_hook.handler({"hook": "etl", "state": state}, ctx)
     assert polled["status"] in ("InProgress", "Completed") and polled["polls"] == 1
 
@@ -76,7 +76,7 @@ def test_image_build_starts_codebuild_with_the_runs_tag_and_dockerfile(stack, ct
             {
                 "projectName": "demo-image-build",
                 "environmentVariablesOverride": [
-                    {"name": "IMAGE_TAG", "value": "training-v1", "type": "PLAINTEXT"},
+                    {"name": "IMAGE_TAG", "value": "training-r1", "type": "PLAINTEXT"},
                     {"name": "IMAGE_KIND", "value": "training", "type": "PLAINTEXT"},
                     {
                         "name": "DOCKERFILE_PATH",
@@ -110,7 +110,7 @@ def test_image_build_starts_codebuild_with_the_runs_tag_and_dockerfile(stack, ct
             {"ids": [build_id]},
         )
         polled = poll_image_build.handler({"image": "training", "state": state}, ctx)
-    assert job["image"].endswith("/demo:training-v1") and job["status"] == "InProgress"
+    assert job["image"].endswith("/demo:training-r1") and job["status"] == "InProgress"
     assert polled["status"] == "Failed"
     assert polled["reason"] == "phase BUILD FAILED: COMMAND_EXECUTION_ERROR: docker build exit 1"
 
@@ -151,9 +151,9 @@ def test_configure_autoscaling_scales_the_new_variant_and_forgets_the_old_one(st
         MaxCapacity=2,
     )
     state = _init(ctx, {"autoscaling": {"MinCapacity": 1, "MaxCapacity": 3}})
-    state["run"]["version"] = 5
     state["deployment"] = {
         "name": "demo",
+        "version": 5,
         "previous_config": "demo-v4-abcdef",
         "endpoint_config": "demo-v5-123456",
         "status": "Completed",

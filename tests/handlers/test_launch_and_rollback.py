@@ -1,4 +1,4 @@
-"""Launch and rollback handlers against moto: start, queue and coalesce; roll back by version."""
+"""Launch, Run Ended and Rollback against moto: once per trigger, one run at a time, nothing lost."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import json
 import boto3
 import pytest
 from conftest import notifications
-from handlers import launch, rollback
+from handlers import launch, rollback, run_ended
 
 DEFINITION = json.dumps(
     {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 3600, "End": True}}}
@@ -28,55 +28,163 @@ def machine(stack, monkeypatch):
     return arn
 
 
-def _sns(*messages: str) -> dict:
-    return {
-        "Records": [{"Sns": {"Message": m, "MessageId": f"m{i}"}} for i, m in enumerate(messages)]
-    }
+def _sns(*messages: str, ids: list[str] | None = None) -> dict:
+    ids = ids or [f"m{i}" for i in range(len(messages))]
+    return {"Records": [{"Sns": {"Message": m, "MessageId": i}} for m, i in zip(messages, ids)]}
 
 
 def _executions(arn: str) -> list[dict]:
     return boto3.client("stepfunctions").list_executions(stateMachineArn=arn)["executions"]
 
 
-def test_launch_starts_a_run_with_the_overrides_as_input(machine, ctx):
-    result = launch.handler(_sns(json.dumps({"train": False, "reason": "cli"})), ctx)
-    [execution] = _executions(machine)
-    assert result["outcomes"] == [f"started {execution['executionArn']}"]
-    described = boto3.client("stepfunctions").describe_execution(
-        executionArn=execution["executionArn"]
-    )
-    assert json.loads(described["input"]) == {
-        "trigger": {"source": "sns", "detail": "cli"},
-        "overrides": {"train": False},
+def _ended(execution_arn: str, status: str) -> dict:
+    """The Step Functions status event EventBridge delivers to the Run Ended function."""
+    return {
+        "source": "aws.states",
+        "detail-type": "Step Functions Execution Status Change",
+        "detail": {"executionArn": execution_arn, "status": status},
     }
 
 
-def test_launch_never_crashes_on_a_message_that_is_not_json(machine, ctx):
+def _stop(execution: dict) -> None:
+    boto3.client("stepfunctions").stop_execution(executionArn=execution["executionArn"])
+
+
+def _input(execution: dict) -> dict:
+    described = boto3.client("stepfunctions").describe_execution(
+        executionArn=execution["executionArn"]
+    )
+    return json.loads(described["input"])
+
+
+def test_launch_starts_a_run_named_after_the_message_id_with_the_overrides(machine, ctx):
+    result = launch.handler(_sns(json.dumps({"train": False, "reason": "cli"})), ctx)
+    [execution] = _executions(machine)
+    assert execution["name"] == "sns-m0"
+    assert result["outcomes"] == [f"started m0"]
+    assert _input(execution) == {
+        "trigger": {"source": "sns", "detail": "cli"},
+        "overrides": {"train": False},
+        "trigger_ids": ["m0"],
+    }
+
+
+def test_launch_starts_a_run_for_a_message_that_is_not_json(machine, ctx):
     result = launch.handler(_sns("{not json"), ctx)
-    assert result["outcomes"][0].startswith("started")
+    assert result["outcomes"] == ["started m0"] and len(_executions(machine)) == 1
 
 
-def test_triggers_during_a_run_are_queued_then_coalesced_into_one_run(machine, ctx):
+def test_a_redelivery_during_and_after_its_run_starts_nothing_and_raises_nothing(
+    machine, stack, ctx
+):
+    launch.handler(_sns("{}", ids=["same"]), ctx)
+    [execution] = _executions(machine)
+    during = launch.handler(_sns("{}", ids=["same"]), ctx)
+    assert during["outcomes"] == ["duplicate same already received (run sns-same)"]
+    _stop(execution)
+    run_ended.handler(_ended(execution["executionArn"], "ABORTED"), ctx)
+    after = launch.handler(_sns("{}", ids=["same"]), ctx)
+    assert after["outcomes"][0] == "duplicate same already received (run sns-same)"
+    assert len(_executions(machine)) == 1
+    subjects = [note["Subject"] for note in notifications(stack["inbox"])]
+    assert "sagebuild demo: trigger queued" not in subjects
+
+
+def test_triggers_during_a_run_are_queued_then_run_as_one_when_it_ends(machine, stack, ctx):
     launch.handler(_sns("{}"), ctx)
     [first] = _executions(machine)
     queued = launch.handler(
-        _sns(json.dumps({"traininstancecount": 2}), json.dumps({"reason": "second"})), ctx
+        _sns(
+            json.dumps({"traininstancecount": 2}),
+            json.dumps({"reason": "second"}),
+            ids=["q1", "q2"],
+        ),
+        ctx,
     )
-    assert len(queued["outcomes"]) == 2 and all(o.startswith("queued") for o in queued["outcomes"])
+    assert queued["outcomes"] == [
+        "queued q1 sns trigger waits behind sns-m0",
+        "queued q2 sns trigger waits behind sns-m0",
+    ]
+    [note] = notifications(stack["inbox"])
+    assert note["Subject"] == "sagebuild demo: trigger queued"
     assert len(_executions(machine)) == 1
-    drained = launch.handler(
-        _sns(json.dumps({"sagebuild": "drain", "finished_execution": first["executionArn"]})), ctx
-    )
-    assert drained["outcomes"][0].startswith("started")
-    newest = [e for e in _executions(machine) if e["executionArn"] != first["executionArn"]]
-    described = boto3.client("stepfunctions").describe_execution(
-        executionArn=newest[0]["executionArn"]
-    )
-    run_input = json.loads(described["input"])
-    assert run_input["trigger"]["source"] == "queued"
+    _stop(first)
+    ended = run_ended.handler(_ended(first["executionArn"], "ABORTED"), ctx)
+    assert ended["next"] == "started q1, q2"
+    [second] = [e for e in _executions(machine) if e["name"] != "sns-m0"]
+    assert second["name"] == "sns-q1"
+    run_input = _input(second)
+    assert run_input["trigger"]["source"] == "queued" and run_input["trigger_ids"] == ["q1", "q2"]
     assert run_input["overrides"] == {"traininstancecount": 2}
-    [outcome] = launch.handler(_sns(json.dumps({"sagebuild": "drain"})), ctx)["outcomes"]
-    assert outcome.startswith("nothing to start") and len(_executions(machine)) == 2
+    again = run_ended.handler(_ended(first["executionArn"], "ABORTED"), ctx)  # redelivered event
+    assert again["next"] == "held" and len(_executions(machine)) == 2
+
+
+def test_a_trigger_after_an_unnoticed_end_starts_what_the_ended_run_left_queued(machine, ctx):
+    launch.handler(_sns("{}"), ctx)
+    [first] = _executions(machine)
+    launch.handler(_sns(json.dumps({"hostinstancecount": 2}), ids=["waiting"]), ctx)
+    _stop(first)  # and its status event is never delivered
+    result = launch.handler(_sns(json.dumps({"reason": "after stop"}), ids=["late"]), ctx)
+    assert result["outcomes"] == ["started late"]
+    [second] = [e for e in _executions(machine) if e["name"] != "sns-m0"]
+    assert _input(second)["trigger_ids"] == ["waiting", "late"]
+
+
+def test_a_lease_whose_run_never_started_is_recovered_by_the_next_launch(machine, stack, ctx):
+    from domain.run_table import RunTable, StoredTrigger
+    from handlers.common import aws, now
+
+    table = RunTable(aws, stack["table"])
+    table.add_trigger(StoredTrigger("lost", "sns", "crashed launcher", {}, "2026-01-01"), now())
+    assert table.replace_lease(table.lease(), "sns-lost", ["lost"], now())  # then it died
+    result = launch.handler(_sns("{}", ids=["next"]), ctx)
+    assert "started recovered" in result["outcomes"][0]
+    [execution] = _executions(machine)
+    assert execution["name"] == "sns-lost" and _input(execution)["trigger_ids"] == ["lost"]
+    assert result["outcomes"][1] == "queued next sns trigger waits behind sns-lost"
+
+
+BAD_MESSAGES = {
+    "deep nesting": "[" * 1000 + "]" * 1000,
+    "Records not a list": json.dumps({"Records": 3}),
+    "empty Records": json.dumps({"Records": []}),
+    "S3 record without object": json.dumps({"Records": [{"eventSource": "aws:s3", "s3": {}}]}),
+    "S3 record s3 not an object": json.dumps({"Records": [{"eventSource": "aws:s3", "s3": 1}]}),
+    "CodeCommit without references": json.dumps(
+        {"Records": [{"eventSource": "aws:codecommit", "codecommit": {"references": []}}]}
+    ),
+    "record not an object": json.dumps({"Records": ["x"]}),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_MESSAGES))
+def test_a_bad_message_is_rejected_with_a_notification_and_kept_with_its_body(
+    machine, stack, ctx, name
+):
+    from domain.run_table import RunTable
+    from handlers.common import aws
+
+    body = BAD_MESSAGES[name]
+    result = launch.handler(_sns(body), ctx)
+    assert result["outcomes"][0].startswith("rejected ")
+    assert _executions(machine) == []
+    [note] = notifications(stack["inbox"])
+    assert note["Subject"] == "sagebuild demo: trigger rejected"
+    reason = result["outcomes"][0].removeprefix("rejected ")
+    assert reason in note["Message"] and "history --failed-triggers" in note["Message"]
+    [kept] = RunTable(aws, stack["table"]).failed_triggers()
+    assert kept["body"] == body and kept["reason"] == reason
+
+
+def test_an_event_that_is_no_lambda_event_at_all_is_kept_and_raises_nothing(machine, stack, ctx):
+    from domain.run_table import RunTable
+    from handlers.common import aws
+
+    for event in ({}, {"Records": [{"Sns": {"Message": 5}}]}, {"unexpected": [1, 2]}):
+        assert launch.handler(event, ctx)["outcomes"][0].startswith("rejected ")
+    assert len(RunTable(aws, stack["table"]).failed_triggers()) == 3
+    assert _executions(machine) == []
 
 
 def _config(sm, name: str, model: str) -> None:
@@ -109,20 +217,26 @@ def test_rollback_to_a_missing_version_is_refused_with_a_notification(stack, ctx
     assert note["Subject"] == "sagebuild demo: rollback refused"
 
 
-def test_a_trigger_after_a_stopped_run_also_starts_what_that_run_left_queued(machine, stack, ctx):
-    launch.handler(_sns("{}"), ctx)
-    [first] = _executions(machine)
-    launch.handler(_sns(json.dumps({"hostinstancecount": 2})), ctx)  # queued
-    [queued_note] = notifications(stack["inbox"])
-    assert queued_note["Subject"] == "sagebuild demo: trigger queued"
-    boto3.client("stepfunctions").stop_execution(executionArn=first["executionArn"])
-    result = launch.handler(_sns(json.dumps({"reason": "after stop"})), ctx)
-    assert result["outcomes"][0].startswith("started")
-    newest = [e for e in _executions(machine) if e["status"] == "RUNNING"]
-    run_input = json.loads(
-        boto3.client("stepfunctions").describe_execution(executionArn=newest[0]["executionArn"])[
-            "input"
-        ]
-    )
-    assert run_input["overrides"] == {"hostinstancecount": 2}
-    assert "2 triggers" in run_input["trigger"]["detail"]
+@pytest.mark.parametrize(
+    "message",
+    [
+        json.dumps({"version": "²"}),
+        json.dumps({"version": 1.5}),
+        json.dumps({"version": -2}),
+        json.dumps({"version": True}),
+        '{"version": 1e999}',
+        "[" * 1000 + "]" * 1000,
+        "not json",
+    ],
+)
+def test_rollback_refuses_a_message_that_names_no_version_and_keeps_it(stack, ctx, message):
+    from domain.run_table import RunTable
+    from handlers.common import aws
+
+    result = rollback.handler(_sns(message), ctx)
+    assert result["changed"] is False
+    [note] = notifications(stack["inbox"])
+    assert note["Subject"] == "sagebuild demo: rollback refused"
+    assert note["Message"] == result["error"]
+    [kept] = RunTable(aws, stack["table"]).failed_triggers()
+    assert kept["body"] == message and kept["source"] == "rollback"

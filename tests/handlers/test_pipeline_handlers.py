@@ -39,7 +39,8 @@ def _init(ctx, overrides=None) -> dict:
 
 def test_initialize_builds_the_state_document_with_every_choice_path_set(stack, ctx):
     state = _init(ctx)
-    assert state["run"]["version"] == 1 and state["run"]["framework"] == "SCIKIT"
+    assert state["run"]["run_number"] == 1 and state["run"]["framework"] == "SCIKIT"
+    assert "version" not in state["run"]  # allocated when the run deploys
     assert state["flags"] == {
         "etl": False,
         "train": True,
@@ -60,9 +61,9 @@ def test_initialize_builds_the_state_document_with_every_choice_path_set(stack, 
         "inference_image_build",
     ):
         assert state[key]["status"] == "NotStarted"
-    assert state["context"]["names"]["model"].startswith("demo-v1-")
-    assert state["context"]["training_source_uri"] == "s3://demo-code/versions/training/v1.tar.gz"
-    body = boto3.client("s3").get_object(Bucket="demo-code", Key="versions/training/v1.tar.gz")
+    assert state["context"]["names"]["model"].startswith("demo-r1-")
+    assert state["context"]["training_source_uri"] == "s3://demo-code/versions/training/r1.tar.gz"
+    body = boto3.client("s3").get_object(Bucket="demo-code", Key="versions/training/r1.tar.gz")
     assert body["Body"].read() == b"tar"
 
 
@@ -253,3 +254,27 @@ def test_initialize_names_a_missing_training_code_tarball(stack, ctx):
     boto3.client("s3").delete_object(Bucket="demo-code", Key="scripts/source.tar.gz")
     with pytest.raises(InvalidParameters, match="trainsourcefile: s3://demo-code/scripts/source"):
         _init(ctx)
+
+
+def test_every_run_gets_a_run_number_and_only_a_deploy_gets_a_version(stack, ctx):
+    first, second = _init(ctx), _init(ctx)
+    assert (first["run"]["run_number"], second["run"]["run_number"]) == (1, 2)
+    boto3.client("ssm").put_parameter(
+        Name="/demo/version", Value=json.dumps({"version": 6}), Type="String", Overwrite=True
+    )
+    second["training"] = start_training_job.handler(second, ctx)
+    second["training"] = poll_training_job.handler(second, ctx)
+    second["model"] = create_model.handler(second, ctx)
+    assert second["model"]["name"].startswith("demo-r2-")
+    second["deployment"] = create_endpoint_config.handler(second, ctx)
+    # The counter starts above the version record of a stack older than the run table.
+    assert second["deployment"]["version"] == 7
+    assert second["deployment"]["endpoint_config"].startswith("demo-v7-")
+    config = boto3.client("sagemaker").describe_endpoint_config(
+        EndpointConfigName=second["deployment"]["endpoint_config"]
+    )
+    assert config["ProductionVariants"][0]["VariantName"] == "v7"
+    third = _init(ctx)
+    third["model"] = second["model"]
+    assert create_endpoint_config.handler(third, ctx)["version"] == 8
+    assert third["run"]["run_number"] == 3

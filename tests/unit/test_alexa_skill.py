@@ -96,10 +96,16 @@ def _backend_execution(arn: str) -> Any:
     raise AssertionError(f"no execution {arn}")
 
 
-def _initialize_history(version: int, current_state: str) -> list[dict]:
-    """An execution history as AWS returns it: Initialize's output carries run.version."""
+def _initialize_history(
+    run_number: int, current_state: str, training: str = "NotStarted"
+) -> list[dict]:
+    """An execution history as AWS returns it: Initialize's output carries run.run_number."""
     at = datetime(2025, 11, 26, 10, 0, 1, tzinfo=UTC)
-    document = {"run": {"stack": "demo", "version": version, "execution": "x"}, "flags": {}}
+    document = {
+        "run": {"stack": "demo", "run_number": run_number, "execution": "x"},
+        "flags": {},
+        "training": {"name": "demo-r4-abc", "status": training},
+    }
     return [
         {
             "timestamp": at,
@@ -262,7 +268,7 @@ def test_start_build_while_a_build_runs_publishes_nothing(stack: Stack) -> None:
     stack.start("run-4", history=_initialize_history(4, "Wait For Training"))
     reply = invoke("start_build_intent")
     assert spoken(reply).startswith(
-        "A build is already running. Your build, version 4, is training. It started 12 minutes ago."
+        "A build is already running. Your build, run 4, is training. It started 12 minutes ago."
     )
     assert stack.messages(stack.launch_queue) == []
 
@@ -277,7 +283,7 @@ def test_status_with_no_runs_says_there_are_none(stack: Stack) -> None:
 def test_status_of_a_running_build_says_version_activity_and_age(stack: Stack) -> None:
     stack.start("run-4", history=_initialize_history(4, "Wait For Training"))
     reply = invoke("status_intent")
-    assert spoken(reply) == "Your build, version 4, is training. It started 12 minutes ago."
+    assert spoken(reply) == "Your build, run 4, is training. It started 12 minutes ago."
     assert ends_session(reply)
 
 
@@ -294,10 +300,10 @@ def test_status_of_a_finished_build_says_how_it_ended(stack: Stack) -> None:
         "run-3",
         status="SUCCEEDED",
         stopped=STARTED + timedelta(minutes=10),
-        output={"run": {"version": 3}},
+        output={"run": {"run_number": 5}, "deployment": {"version": 3}},
     )
     assert spoken(invoke("status_intent")) == (
-        "No build is running. Your last build, version 3, succeeded 2 minutes ago."
+        "No build is running. Your last build, run 5, version 3, succeeded 2 minutes ago."
     )
 
 
@@ -323,10 +329,12 @@ def test_status_reads_only_the_latest_execution(stack: Stack) -> None:
 # --- stop ------------------------------------------------------------------------------------
 
 
-def test_stop_build_stops_the_running_execution(stack: Stack) -> None:
-    arn = stack.start("run-4", history=_initialize_history(4, "Poll Training Job"))
+def test_stop_build_stops_the_running_execution_and_says_what_it_stopped(stack: Stack) -> None:
+    arn = stack.start("run-4", history=_initialize_history(4, "Poll Training Job", "InProgress"))
     reply = invoke("stop_build_intent")
-    assert spoken(reply) == "OK. Your build, version 4, has been stopped."
+    assert spoken(reply) == (
+        "OK. Your build, run 4, has been stopped, and so has its training job."
+    )
     assert stack.status_of(arn) == "ABORTED"
 
 
@@ -356,7 +364,7 @@ def test_amazon_stop_and_cancel_end_the_session_and_leave_the_build_running(
 
 def test_last_build_reports_version_outcome_main_metric_and_deployment(stack: Stack) -> None:
     output = {
-        "run": {"version": 4},
+        "run": {"run_number": 6},
         "training": {
             "status": "Completed",
             "metrics": [
@@ -364,11 +372,11 @@ def test_last_build_reports_version_outcome_main_metric_and_deployment(stack: St
                 {"MetricName": "validation:rmse", "Value": 0.21347},
             ],
         },
-        "deployment": {"status": "Completed", "endpoint_config": "demo-config-4"},
+        "deployment": {"status": "Completed", "endpoint_config": "demo-config-4", "version": 4},
     }
     stack.start("run-4", status="SUCCEEDED", stopped=STARTED + timedelta(minutes=2), output=output)
     assert spoken(invoke("last_build_intent")) == (
-        "Your last build, version 4, succeeded 10 minutes ago. "
+        "Your last build, run 6, version 4, succeeded 10 minutes ago. "
         "Its validation rmse was 0.213. It is deployed to your endpoint."
     )
 
@@ -386,7 +394,7 @@ def test_last_build_reports_why_a_build_failed(stack: Stack) -> None:
         history=_initialize_history(5, "Notify Failed"),
     )
     assert spoken(invoke("last_build_intent")) == (
-        "Your last build, version 5, failed 1 minute ago. "
+        "Your last build, run 5, failed 1 minute ago. "
         "The reason was training failed: AlgorithmError: loss is NaN."
     )
 
@@ -406,11 +414,11 @@ def test_last_build_while_a_build_runs_reports_the_last_finished_one(stack: Stac
         status="SUCCEEDED",
         started=STARTED - timedelta(hours=1),
         stopped=STARTED - timedelta(minutes=30),
-        output={"run": {"version": 3}},
+        output={"run": {"run_number": 3}, "deployment": {"version": 3}},
     )
     stack.start("run-4")
     assert spoken(invoke("last_build_intent")) == (
-        "A build is running right now. Your last build, version 3, succeeded 42 minutes ago."
+        "A build is running right now. Your last build, run 3, version 3, succeeded 42 minutes ago."
     )
 
 
@@ -421,7 +429,7 @@ def test_last_build_with_no_runs_says_there_are_none(stack: Stack) -> None:
 def test_last_build_when_the_first_build_still_runs_reports_its_progress(stack: Stack) -> None:
     stack.start("run-1", history=_initialize_history(1, "Wait For Endpoint"))
     assert spoken(invoke("last_build_intent")) == (
-        "Your build, version 1, is deploying to the endpoint. It started 12 minutes ago."
+        "Your build, run 1, is deploying to the endpoint. It started 12 minutes ago."
     )
 
 
@@ -449,7 +457,7 @@ def test_rollback_with_an_unrecognised_version_publishes_nothing(stack: Stack) -
 def test_rollback_while_a_build_runs_publishes_nothing(stack: Stack) -> None:
     stack.start("run-4", history=_initialize_history(4, "Deploy Endpoint"))
     reply = invoke("rollback_to_version_intent")
-    assert spoken(reply).startswith("Your build, version 4, is deploying to the endpoint.")
+    assert spoken(reply).startswith("Your build, run 4, is deploying to the endpoint.")
     assert "before rolling back" in spoken(reply)
     assert stack.messages(stack.rollback_queue) == []
 

@@ -96,3 +96,179 @@ def test_params_validate_of_a_file_that_is_not_json_is_one_line(tmp_path):
     assert result.exit_code == 2
     assert result.stderr.count("\n") == 1
     assert "is not JSON" in result.stderr
+
+
+# --- values no parameter can hold: one line on stderr, exit code 2, never a traceback -------
+
+DEEP = "[" * 1000 + "]" * 1000
+DEEP_OBJECT = '{"a": ' * 1000 + "1" + "}" * 1000
+HUGE = "1" + "0" * 400
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (DEEP, "expected a value nested at most 100 levels deep, got 1000"),
+        (DEEP_OBJECT, "expected a value nested at most 100 levels deep, got 1000"),
+        ("[" * 1000, "expected a value nested at most 100 levels deep, got 1000"),
+        ("1e309", "expected finite numbers, got 1e309"),
+        ("-1e309", "expected finite numbers, got -1e309"),
+        ('{"eta": NaN}', "expected finite numbers, got NaN"),
+        ("[Infinity]", "expected finite numbers, got Infinity"),
+        (HUGE, "expected finite numbers, got 10000000000000000000... (401 digits)"),
+        ("9" * 5000, "expected finite numbers, got 99999999999999999999... (5000 digits)"),
+    ],
+)
+def test_values_no_parameter_can_hold_are_user_errors(text, expected):
+    with pytest.raises(UserError) as raised:
+        parse_value(text)
+
+    assert str(raised.value) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("[" * 100 + "]" * 100, json.loads("[" * 100 + "]" * 100)),
+        ('"[[[["', "[[[["),
+        ("NaNa", "NaNa"),
+        ("1e309x", "1e309x"),
+        ("1e308", 1e308),
+        ('["[[[[", 1]', ["[[[[", 1]),
+    ],
+)
+def test_values_that_parse_or_are_plain_strings_are_kept(text, value):
+    assert parse_value(text) == value
+
+
+def test_assignment_errors_name_the_key():
+    with pytest.raises(UserError, match=r"^trainmaxrun: expected finite numbers, got 1e309$"):
+        parse_assignments(["trainmaxrun=1e309"])
+
+
+@pytest.fixture
+def offline(monkeypatch):
+    """The CLI without AWS: a stored document and a stack framework; publishing and saving
+    are recorded."""
+    import sagebuild.cli as cli
+
+    sent: dict[str, list] = {"published": [], "saved": []}
+
+    def publish(target, topic, message, subject):
+        sent["published"].append(message)
+        return "m-1"
+
+    monkeypatch.setattr(cli, "target_of", lambda ctx: object())
+    monkeypatch.setattr(cli, "_stored", lambda target: {"framework": "SCIKIT"})
+    monkeypatch.setattr(cli, "_stack_framework", lambda target: "SCIKIT")
+    monkeypatch.setattr(cli, "_parameter_name", lambda target: "/demo/parameters")
+    monkeypatch.setattr(cli, "_publish", publish)
+    monkeypatch.setattr(cli, "_save", lambda target, document: sent["saved"].append(document))
+    return sent
+
+
+def _assert_one_line(result, text: str) -> None:
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith("error: ")
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert text in result.stderr
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("command", [["params", "set"], ["start", "--set"]])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (DEEP, "trainmaxrun: expected a value nested at most 100 levels deep"),
+        ('{"a": ' * 1000 + "1" + "}" * 1000, "trainmaxrun: expected a value nested"),
+        ("1e309", "trainmaxrun: expected finite numbers, got 1e309"),
+        (HUGE, "trainmaxrun: expected finite numbers, got 1000"),
+    ],
+    ids=["deep-list", "deep-object", "1e309", "10**400"],
+)
+def test_set_values_no_parameter_can_hold_are_one_line(offline, command, value, expected):
+    result = runner.invoke(app, [*command, f"trainmaxrun={value}"])
+
+    _assert_one_line(result, expected)
+    assert offline == {"published": [], "saved": []}
+
+
+@pytest.mark.parametrize("command", [["params", "set"], ["start", "--set"]])
+def test_huge_numbers_that_parse_are_refused_by_validation_naming_the_key(offline, command):
+    result = runner.invoke(app, [*command, f"traininstancecount={'9' * 300}"])
+
+    assert result.exit_code == 2, result.output
+    assert "traininstancecount: expected a whole number from 1 to 100" in result.stderr
+    assert "Traceback" not in result.output
+    assert offline == {"published": [], "saved": []}
+
+
+def test_start_validates_its_overrides_before_publishing(offline):
+    result = runner.invoke(app, ["start", "--set", "badkey=1", "--set", "trainmaxrun=0.0001"])
+
+    assert result.exit_code == 2, result.output
+    assert "nothing published" in result.stderr
+    assert "unknown key 'badkey'" in result.stderr
+    assert "trainmaxrun: expected a number of hours from 1 second" in result.stderr
+    assert offline["published"] == []
+
+
+def test_start_publishes_valid_overrides(offline):
+    result = runner.invoke(app, ["start", "--set", "trainmaxrun=2", "--reason", "why"])
+
+    assert result.exit_code == 0, result.output
+    assert offline["published"] == [{"overrides": {"trainmaxrun": 2}, "reason": "why"}]
+
+
+def test_start_without_overrides_publishes_without_reading_the_document(offline, monkeypatch):
+    import sagebuild.cli as cli
+
+    monkeypatch.setattr(cli, "_stored", lambda target: pytest.fail("read the document"))
+    result = runner.invoke(app, ["start", "--no-train"])
+
+    assert result.exit_code == 0, result.output
+    assert offline["published"] == [{"train": False}]
+
+
+def test_params_set_saves_valid_values(offline):
+    result = runner.invoke(app, ["params", "set", "trainmaxrun=2", "trainvolumesize=16384"])
+
+    assert result.exit_code == 0, result.output
+    assert offline["saved"] == [{"framework": "SCIKIT", "trainmaxrun": 2, "trainvolumesize": 16384}]
+    assert "saved trainmaxrun, trainvolumesize" in result.stdout
+
+
+def test_params_validate_of_a_deeply_nested_file_is_one_line(tmp_path):
+    path = tmp_path / "params.json"
+    path.write_text('{"hyperparameters": ' + "[" * 100_000 + "]" * 100_000 + "}")
+
+    result = runner.invoke(app, ["params", "validate", str(path), "--framework", "SCIKIT"])
+
+    _assert_one_line(result, "nested too deeply")
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ('{"trainmaxrun": ' + HUGE + "}", "trainmaxrun"),
+        (
+            '{"deploygate": {"MetricName": "acc", "Threshold": ' + HUGE + "}}",
+            "deploygate.Threshold",
+        ),
+        ('{"approval": {"TimeoutHours": 1e309}}', "approval.TimeoutHours"),
+        ('{"hyperparameters": {"lr": NaN}}', "hyperparameters.lr"),
+        ('{"hyperparameters": {"lr": ' + "[" * 500 + "]" * 500 + "}}", "hyperparameters.lr"),
+    ],
+    ids=["10**400", "threshold", "1e309", "nan", "deep"],
+)
+def test_params_validate_names_the_key_of_a_number_or_nesting_sagemaker_cannot_take(
+    tmp_path, text, key
+):
+    path = tmp_path / "params.json"
+    path.write_text(text)
+
+    result = runner.invoke(app, ["params", "validate", str(path), "--framework", "SCIKIT"])
+
+    assert result.exit_code == 2, result.output
+    assert f"  - {key}: expected" in result.stderr
+    assert "Traceback" not in result.output

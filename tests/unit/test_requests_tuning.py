@@ -94,6 +94,7 @@ def test_script_mode_tuning_request_with_every_range_type_and_warm_start():
         },
         "Tags": [
             {"Key": "sagebuild:stack", "Value": "demo"},
+            {"Key": "sagebuild:run", "Value": "7"},
             {"Key": "sagebuild:version", "Value": "3"},
         ],
         "WarmStartConfig": {
@@ -161,6 +162,7 @@ def test_amazon_tuning_request_passes_values_as_given():
         },
         "Tags": [
             {"Key": "sagebuild:stack", "Value": "demo"},
+            {"Key": "sagebuild:run", "Value": "7"},
             {"Key": "sagebuild:version", "Value": "3"},
         ],
     }

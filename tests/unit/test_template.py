@@ -359,12 +359,21 @@ def test_image_build_declares_what_the_pipeline_overrides_and_builds_with_cache(
     assert 'docker push "$IMAGE_REPOSITORY_URI:$IMAGE_TAG"' in commands
 
 
-def test_a_stopped_or_timed_out_run_drains_the_queue_through_the_launch_topic():
-    from domain.launch import Drain, parse_message
+def test_every_ended_run_reaches_the_run_ended_function_and_triggers_keep_a_dead_letter_queue():
+    function = RESOURCES["RunEndedFunction"]["Properties"]
+    [event] = function["Events"].values()
+    pattern = event["Properties"]["Pattern"]
+    assert event["Type"] == "EventBridgeRule" and pattern["source"] == ["aws.states"]
+    assert sorted(pattern["detail"]["status"]) == ["ABORTED", "FAILED", "SUCCEEDED", "TIMED_OUT"]
+    assert pattern["detail"]["stateMachineArn"] == [{"Ref": "PipelineStateMachine"}]
+    for name in ("LaunchFunction", "RollbackFunction", "RunEndedFunction"):
+        dead_letter = RESOURCES[name]["Properties"]["DeadLetterQueue"]
+        assert dead_letter == {
+            "Type": "SQS",
+            "TargetArn": {"Fn::GetAtt": ["TriggerDeadLetterQueue", "Arn"]},
+        }
+    assert "PendingQueue" not in RESOURCES
+    table = RESOURCES["RunTable"]["Properties"]
+    assert table["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
 
-    rule = RESOURCES["EndedRunRule"]["Properties"]
-    assert rule["EventPattern"]["detail"]["status"] == ["ABORTED", "TIMED_OUT"]
-    [target] = rule["Targets"]
-    assert target["Arn"] == {"Ref": "LaunchTopic"}
-    message = target["InputTransformer"]["InputTemplate"].replace("<execution>", "arn:x")
-    assert parse_message(message, "m") == Drain("arn:x")
+

@@ -67,11 +67,13 @@ class FrameworkBuilder:
 
 
 def tags(ctx: RunContext, config: Config | None = None) -> list[dict[str, str]]:
-    """The stack and version tags, then the user's `Tags`."""
+    """The stack, run and (once allocated) version tags, then the user's `Tags`."""
     ours = [
         {"Key": "sagebuild:stack", "Value": ctx.resources.stack},
-        {"Key": "sagebuild:version", "Value": str(ctx.version)},
+        {"Key": "sagebuild:run", "Value": str(ctx.run)},
     ]
+    if ctx.version:
+        ours.append({"Key": "sagebuild:version", "Value": str(ctx.version)})
     user = [{"Key": t.Key, "Value": t.Value} for t in config.Tags] if config else []
     return ours + user
 

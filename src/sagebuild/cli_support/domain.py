@@ -38,6 +38,14 @@ def errors() -> ModuleType:
     return module
 
 
+def run_table() -> ModuleType:
+    """`domain.run_table` (RunTable: failed triggers)."""
+    _ensure_path()
+    from domain import run_table as module
+
+    return module
+
+
 def naming() -> ModuleType:
     _ensure_path()
     from domain import naming as module

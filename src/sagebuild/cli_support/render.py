@@ -77,7 +77,7 @@ def history_table(rows: list[dict[str, Any]], width: int = 100) -> Table:
     """Past runs, one line each, fitting `width` columns (details: `history --json`)."""
     from sagebuild.cli_support.runs import short_name
 
-    rest = max(26, min(width, 120) - 52)  # 52: the fixed columns and the gaps
+    rest = max(24, min(width, 120) - 56)  # 56: the fixed columns and the gaps
     result_width = max(14, min(30, rest * 11 // 20))
     trigger_width = rest - result_width
     table = Table(
@@ -87,7 +87,7 @@ def history_table(rows: list[dict[str, Any]], width: int = 100) -> Table:
         pad_edge=False,
         header_style="bold underline",
     )
-    table.add_column("ver", no_wrap=True, width=3)
+    table.add_column("#/ver", no_wrap=True, width=7)
     table.add_column("status", no_wrap=True, width=9)
     table.add_column("started", no_wrap=True, width=11)
     table.add_column("took", no_wrap=True, justify="right", width=5)
@@ -101,13 +101,37 @@ def history_table(rows: list[dict[str, Any]], width: int = 100) -> Table:
         else:
             result = Text(_clip(row.get("error") or "-", result_width), style="red")
         table.add_row(
-            f"v{row['version']}" if row.get("version") else "-",
+            f"{row.get('run_number') or '-'}/{'v' + str(row['version']) if row.get('version') else '-'}",
             status_text(row["status"]),
             row["started_at"][5:16].replace("T", " "),
             _short_duration(row.get("duration_seconds")),
             short_name(row["run"]),
             _clip(row.get("trigger", ""), trigger_width),
             result,
+        )
+    return table
+
+
+def failed_triggers_table(rows: list[dict[str, Any]], width: int = 100) -> Table:
+    """Triggers that started no run, newest first (the bodies in full: `--json`)."""
+    rest = max(30, min(width, 140) - 32)
+    table = Table(
+        title="Failed triggers (newest first)",
+        title_justify="left",
+        box=None,
+        pad_edge=False,
+        header_style="bold underline",
+    )
+    table.add_column("arrived", no_wrap=True, width=11)
+    table.add_column("source", no_wrap=True, width=17)
+    table.add_column("reason", overflow="fold", width=rest * 2 // 3)
+    table.add_column("body", no_wrap=True, overflow="ellipsis", width=rest - rest * 2 // 3)
+    for row in rows:
+        table.add_row(
+            row["arrived_at"][5:16].replace("T", " "),
+            row["source"],
+            row["reason"],
+            _clip(row["body"], rest - rest * 2 // 3),
         )
     return table
 
@@ -130,6 +154,8 @@ def status_view(view: dict[str, Any]) -> Panel:
     lines.add_column(overflow="fold")
     lines.add_row("run", view["run"])
     lines.add_row("status", status_text(view["status"]))
+    if view.get("run_number"):
+        lines.add_row("run number", str(view["run_number"]))
     lines.add_row("version", f"v{view['version']}" if view.get("version") else "-")
     lines.add_row("elapsed", duration(view.get("elapsed_seconds")))
     if view.get("trigger"):

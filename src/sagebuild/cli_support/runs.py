@@ -8,6 +8,7 @@ history that has a `run` key (see docs/architecture.md, "The state document").
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -170,7 +171,8 @@ def run_row(sfn: Any, execution: dict[str, Any]) -> dict[str, Any]:
     return {
         "run": described["name"],
         "execution_arn": described["executionArn"],
-        "version": run.get("version"),
+        "run_number": run.get("run_number"),
+        "version": deployment.get("version") or None,
         "status": described["status"],
         "started_at": _iso(described.get("startDate")),
         "stopped_at": _iso(described.get("stopDate")),
@@ -301,3 +303,105 @@ def approval_token(events: list[dict[str, Any]]) -> str | None:
         elif kind in ("TaskStateExited", "TaskSucceeded", "TaskFailed", "TaskTimedOut"):
             waiting = None
     return waiting if isinstance(waiting, str) else None
+
+
+# --- stopping a run ----------------------------------------------------------------------
+_WORK_WORDS = {
+    "training": "training job",
+    "training_image_build": "training image build",
+    "inference_image_build": "inference image build",
+    "etl": "ETL execution",
+    "postprocess": "PostProcess execution",
+}
+_STILL_RUNNING = {"InProgress", "Stopping", "IN_PROGRESS", "RUNNING"}
+
+
+def run_work(document: dict[str, Any] | None) -> list[tuple[str, str]]:
+    """(kind, name) of every job, build and hook execution the run has in progress."""
+    found = []
+    for key in _WORK_WORDS:
+        job = (document or {}).get(key) or {}
+        if job.get("name") and job.get("status") == "InProgress":
+            found.append((key, str(job["name"])))
+    return found
+
+
+def _primary_status(target: Any, key: str, name: str) -> str:
+    from botocore.exceptions import ClientError
+
+    if key == "training":
+        sagemaker = target.client("sagemaker")
+        try:
+            return str(sagemaker.describe_training_job(TrainingJobName=name)["TrainingJobStatus"])
+        except ClientError:
+            described = sagemaker.describe_hyper_parameter_tuning_job(
+                HyperParameterTuningJobName=name
+            )
+            return str(described["HyperParameterTuningJobStatus"])
+    if key in ("etl", "postprocess"):
+        return str(target.client("stepfunctions").describe_execution(executionArn=name)["status"])
+    builds = target.client("codebuild").batch_get_builds(ids=[name]).get("builds", [])
+    return str(builds[0].get("buildStatus", "")) if builds else ""
+
+
+def _label(key: str, name: str) -> str:
+    return f"{_WORK_WORDS[key]} {name.split(':')[-1] if key in ('etl', 'postprocess') else name}"
+
+
+def wait_stopped(
+    target: Any, work: list[tuple[str, str]], timeout: float, poll_seconds: float = 2.0
+) -> list[str]:
+    """Wait until nothing in `work` runs (the Run Ended function stops it); what still runs."""
+    deadline = time.monotonic() + timeout
+    while True:
+        left = [
+            _label(key, name)
+            for key, name in work
+            if _primary_status(target, key, name) in _STILL_RUNNING
+        ]
+        if not left or time.monotonic() >= deadline:
+            return left
+        time.sleep(poll_seconds)
+
+
+def describe_work(target: Any, work: list[tuple[str, str]]) -> list[str]:
+    """One line per job of `work` with its status now ("nothing else was running" if none)."""
+    if not work:
+        return ["nothing else was running"]
+    return [f"{_label(key, name)}: {_primary_status(target, key, name)}" for key, name in work]
+
+
+# --- triggers that started no run --------------------------------------------------------
+def failed_triggers(target: Any, limit: int = 50) -> list[dict[str, Any]]:
+    """Rejected triggers (run table) and dead-lettered events (queue, peeked), newest first."""
+    table = domain.run_table().RunTable(target.client, target.output("RunTable"))
+    found = [{**item, "kept_in": "run table"} for item in table.failed_triggers(limit)]
+    queue = target.outputs().get("TriggerDeadLetterQueue", "")
+    sqs, seen = target.client("sqs"), set()
+    while queue and len(seen) < limit:
+        messages = sqs.receive_message(
+            QueueUrl=queue,
+            MaxNumberOfMessages=10,
+            VisibilityTimeout=0,
+            AttributeNames=["SentTimestamp"],
+            MessageAttributeNames=["All"],
+        ).get("Messages", [])
+        fresh = [m for m in messages if m["MessageId"] not in seen]
+        if not fresh:
+            break
+        for message in fresh:
+            seen.add(message["MessageId"])
+            attributes = message.get("MessageAttributes") or {}
+            sent = int(message.get("Attributes", {}).get("SentTimestamp", "0")) / 1000
+            found.append(
+                {
+                    "arrived_at": datetime.fromtimestamp(sent, UTC).isoformat(),
+                    "source": "dead-letter queue",
+                    "reason": (attributes.get("ErrorMessage") or {}).get("StringValue", "")
+                    or "the function failed on it three times",
+                    "body": message.get("Body", ""),
+                    "kept_in": "dead-letter queue",
+                }
+            )
+    found.sort(key=lambda item: item["arrived_at"], reverse=True)
+    return found[:limit]

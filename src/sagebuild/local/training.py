@@ -374,8 +374,11 @@ class TrainingRun:
                     f"channel {name}: S3DataType {source.get('S3DataType')} is not supported "
                     "locally (use S3Prefix)"
                 )
+            if name in ("", ".", "..") or "/" in name:
+                raise JobError(f"ClientError: ChannelName {name!r} cannot be a directory name")
             self.log(f"downloading channel {name} from {uri}")
             try:
+                # A key that cannot be a path under the channel fails the job (UnsafePathError).
                 s3sync.download_prefix(uri, self.opt_ml / "input" / "data" / name, self.as_role)
             except s3sync.S3Error as error:
                 raise JobError(f"ClientError: channel {name}: {error}") from error

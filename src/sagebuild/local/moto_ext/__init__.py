@@ -5,10 +5,13 @@
   Choice on a missing path fails like AWS; fast waits for tests.
 - `custom_resources`: custom resources get Create, Update and Delete; failures fail the stack.
 - `skipped_types`: resource types moto skips are created by us; unknown types fail the deploy.
+- `lambda_async`: asynchronous invokes (SNS, EventBridge) retry, then go to the function's
+  dead-letter queue; moto keeps the function's DeadLetterConfig.
 - `sns_delivery`: SNS → Lambda events carry the real message id, topic and attributes.
 - `events_delivery`: EventBridge rules deliver to Lambda, Step Functions, SNS and SQS
   targets; schedules fire; Step Functions executions emit their status change events.
 - `stack_update`: an update modifies only resources whose JSON or parameters changed.
+- `write_order`: DynamoDB conditional writes are atomic; S3 event records carry a sequencer.
 - `iam_roles`: CloudFormation roles get their ManagedPolicyArns (moto drops them).
 - `iam_enforcement`: every request a role signs is evaluated against that role's policies
   (actions, resources, conditions); Step Functions tasks run as the state machine role.
@@ -32,6 +35,7 @@ def install_all(
     from . import (
         custom_resources,
         events_delivery,
+        lambda_async,
         iam_enforcement,
         iam_roles,
         lambda_runner,
@@ -40,6 +44,7 @@ def install_all(
         sns_delivery,
         stack_update,
         stepfunctions,
+        write_order,
     )
 
     undo: list[Callable[[], None]] = []
@@ -48,10 +53,12 @@ def install_all(
         undo.append(stepfunctions.install())
         undo.append(custom_resources.install())
         undo.append(skipped_types.install())
+        undo.append(lambda_async.install())
         undo.append(sns_delivery.install())
         undo.append(events_delivery.install())
         undo.append(stack_update.install())
         undo.append(limits.install())
+        undo.append(write_order.install())
         undo.append(iam_roles.install())
         if iam:
             undo.append(iam_enforcement.install())

@@ -40,7 +40,8 @@ schedules use this clock: executions, Wait states and jobs keep real time. 1 (th
 is AWS's pace.
 
 Not emulated: retries of failed deliveries and dead-letter queues (a failure is logged and
-kept in `delivery_failures()`), Lambda's own asynchronous retries, IAM on deliveries (see the
+kept in `delivery_failures()`; a Lambda target's own asynchronous retries and dead-letter
+queue are emulated by `lambda_async`), IAM on deliveries (see the
 four functions above), event buses other than the default one for service events, and the
 PutEvents refusal of `aws.*` sources.
 """
@@ -290,25 +291,20 @@ def _region_account(arn: str) -> tuple[str, str]:
 def _deliver_lambda(rule: Any, target: dict[str, Any], payload: str) -> None:
     """Asynchronous Invoke of the target function (InvocationType Event).
 
-    On AWS this needs the function's resource-based policy to allow events.amazonaws.com
-    (AWS::Lambda::Permission) for the rule: the IAM check belongs here.
+    Lambda accepts the event, so a function error is not a failed delivery: Lambda retries
+    it and then sends it to the function's dead-letter queue or drops it (`lambda_async`).
+    An unknown function is a failed delivery. On AWS this needs the function's resource-based
+    policy to allow events.amazonaws.com (AWS::Lambda::Permission) for the rule: the IAM
+    check belongs here.
     """
-    from moto.awslambda.utils import get_backend
+    from sagebuild.local.moto_ext import lambda_async
 
-    region, account = _region_account(target["Arn"])
-    function = get_backend(account, region)._lambdas.get_function_by_name_or_arn_with_qualifier(
-        target["Arn"]
-    )
     try:
         json.loads(payload)
         body = payload
     except ValueError:
         body = json.dumps(payload)  # a text template: the function gets a JSON string
-    response_headers: dict[str, str] = {}
-    result = function.invoke(body, {"x-amz-invocation-type": "Event"}, response_headers)
-    if response_headers.get("x-amz-function-error"):
-        text = result.decode() if isinstance(result, bytes) else str(result)
-        raise RuntimeError(f"the function failed: {text[:500]}")
+    lambda_async.invoke_async(target["Arn"], body)
 
 
 def _deliver_state_machine(rule: Any, target: dict[str, Any], payload: str) -> None:

@@ -5,6 +5,10 @@ moto's `LambdaBackend.send_sns_message` builds the Lambda event with a hard-code
 launch handler names executions after the MessageId (so a redelivered message cannot start a
 second run), which then collide. Here a Lambda subscription gets the event AWS sends: the
 message's own id, topic ARN, subject, time and message attributes.
+
+SNS invokes Lambda asynchronously: the delivery goes through `lambda_async.invoke_async`
+(a function error is retried up to MaximumRetryAttempts, then the event goes to the
+function's DeadLetterConfig target or is dropped), still before Publish returns.
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from moto.sns import models as sns_models
+
+from sagebuild.local.moto_ext import lambda_async
 
 
 def lambda_event(
@@ -73,16 +79,11 @@ def install() -> Callable[[], None]:
             and not self._filter_policy_matcher.matches(message_attributes, message)
         ):
             return original(self, message, message_id, subject, message_attributes, *args, **kwargs)
-        from moto.awslambda.utils import get_backend
-
         if kwargs.get("message_structure") == "json":
             message = self._parse_message_structure(message, self.protocol)
 
-        region = self.endpoint.split(":")[3]
-        backend = get_backend(self.account_id, region)
-        function = backend._lambdas.get_function_by_name_or_arn_with_qualifier(self.endpoint)
         event = lambda_event(self, message, message_id, subject, message_attributes)
-        function.invoke(json.dumps(event), {}, {})
+        lambda_async.invoke_async(self.endpoint, json.dumps(event))
         return None
 
     sns_models.Subscription.publish = publish  # type: ignore[method-assign]
