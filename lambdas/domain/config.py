@@ -68,11 +68,12 @@ MAX_INSTANCES = 100
 MAX_TUNING_JOBS = 750
 MAX_PARALLEL_TUNING_JOBS = 100
 MAX_PARENT_JOBS = 5  # ParentHyperParameterTuningJobs: max 5
-# TagKey: 1-128 characters; TagValue: 0-256; TagList: max 50, of which sagebuild's
-# `sagebuild:stack` and `sagebuild:version` take 2 (domain.requests.common.tags).
+# TagKey: 1-128 characters; TagValue: 0-256; TagList: max 50, of which sagebuild's own
+# `sagebuild:stack`, `sagebuild:run` and `sagebuild:version` take 3 (domain.requests.common.tags).
 MAX_TAG_KEY = 128
 MAX_TAG_VALUE = 256
-MAX_TAGS = 50 - 2
+SAGEBUILD_TAGS = 3
+MAX_TAGS = 50 - SAGEBUILD_TAGS
 # HyperParameters: max 100 entries; HyperParameterKey: max 256 characters; HyperParameterValue:
 # max 2500 characters (the value as sent: JSON-encoded in script mode). Script mode adds up
 # to 6 `sagemaker_*` entries (domain.requests.framework).
@@ -846,8 +847,8 @@ def _semantic_problems(config: Config) -> list[tuple[str, str]]:
         found.append(
             (
                 "Tags",
-                f"Tags: expected at most {MAX_TAGS} tags (SageMaker takes 50, sagebuild adds 2), "
-                f"got {len(config.Tags)}",
+                f"Tags: expected at most {MAX_TAGS} tags (SageMaker takes 50, sagebuild adds "
+                f"{SAGEBUILD_TAGS}), got {len(config.Tags)}",
             )
         )
     for index, tag in enumerate(config.Tags):

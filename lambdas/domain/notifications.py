@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from domain.aws import ClientFactory
+from domain.versions import deployed_version
 
 MAX_SUBJECT = 100  # SNS limit
 MAX_BODY = 8 * 1024
@@ -82,8 +83,13 @@ def build_notification(
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
     run = state.get("run") or {}
-    version = run.get("version", "")
-    label = f"v{version}" if version else "run"
+    version = deployed_version(state) or ""
+    number = run.get("run_number") or ""
+    label = " ".join(
+        part
+        for part in (f"run {number}" if number else "run", f"v{version}" if version else "")
+        if part
+    )
     outcome = {
         "started": "started",
         "succeeded": "succeeded",
@@ -93,7 +99,11 @@ def build_notification(
         "approval": "waiting for approval",
     }[kind]
     subject = f"sagebuild {stack} {label}: {outcome}"[:MAX_SUBJECT]
-    lines = [f"Stack: {stack}", f"Version: {version or 'not assigned'}"]
+    lines = [
+        f"Stack: {stack}",
+        f"Run: {number or 'not assigned'}",
+        f"Version: {version or 'none (a version is assigned when the run deploys)'}",
+    ]
     if run.get("execution"):
         lines.append(f"Execution: {run['execution']}")
     trigger = run.get("trigger") or state.get("trigger") or {}
@@ -126,7 +136,7 @@ def build_notification(
         hours = (state.get("approval") or {}).get("timeout_seconds", 0) / 3600
         lines.insert(
             0,
-            f"Version {version} is trained and waits for your approval before it "
+            f"The model of run {number} is trained and waits for your approval before it "
             f"is deployed (the request times out in {hours:g} h).",
         )
         lines.append(f"Approve: sagebuild approve --stack {stack}")
@@ -136,7 +146,7 @@ def build_notification(
             0,
             f"Version {version} is live."
             if state.get("flags", {}).get("deploy")
-            else f"Version {version} built its model (deploy was off).",
+            else f"Run {number} built its model (deploy was off).",
         )
     approved_by = (state.get("approval") or {}).get("by")
     if approved_by and kind == "succeeded":
@@ -156,6 +166,7 @@ def build_notification(
     attributes = {
         "stack": stack,
         "outcome": kind,
+        "run": str(number),
         "version": str(version),
         "execution": str(run.get("execution", "")),
     }

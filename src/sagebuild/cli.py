@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from typer.core import TyperGroup
 
 from sagebuild.cli_support import domain, graph, logs, runs, service
@@ -54,7 +55,7 @@ class _Group(TyperGroup):
             if line is None:
                 raise
             err_console.print(
-                f"[red]error:[/red] {line}", soft_wrap=True, markup=True, highlight=False
+                f"[red]error:[/red] {escape(line)}", soft_wrap=True, markup=True, highlight=False
             )
             raise typer.Exit(2) from None
 

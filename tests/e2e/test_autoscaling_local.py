@@ -45,7 +45,7 @@ def _policies(stack: Stack) -> list[str]:
 def _deploy(stack: Stack, **message) -> dict:
     _, path, result = stack.run({"reason": "autoscaling", **message})
     assert result["status"] == "SUCCEEDED", (path, result["output"])
-    version = result["output"]["run"]["version"]
+    version = result["output"]["deployment"]["version"]
     stack.configs[version] = result["output"]["deployment"]["endpoint_config"]
     return result["output"]
 

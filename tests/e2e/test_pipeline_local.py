@@ -75,7 +75,7 @@ def test_data_upload_to_the_data_bucket_starts_a_scikit_run_that_serves(stack):
     ]["metrics"]
     assert _accuracy(stack) > 0.9
     subjects = [n["Subject"] for n in stack.notifications(stack.inbox)]
-    assert subjects == ["sagebuild e2e v1: started", "sagebuild e2e v1: succeeded"]
+    assert subjects == ["sagebuild e2e run 1: started", "sagebuild e2e run 1 v1: succeeded"]
 
 
 def test_a_second_run_deploys_a_new_version_to_the_same_endpoint(stack):
@@ -120,7 +120,7 @@ def test_failed_training_names_the_reason_and_leaves_the_endpoint_serving(stack)
     _, path, result = stack.run({"hyperparameters": {"model": "no-such-model"}})
     assert result["status"] == "FAILED" and "Training Failed" in path
     note = _last_notification(stack)
-    assert note["Subject"] == "sagebuild e2e v4: FAILED"
+    assert note["Subject"] == "sagebuild e2e run 4: FAILED"  # no deploy: no version used
     assert "The run failed at training" in note["Message"] and "no-such-model" in note["Message"]
     assert _serving_config(stack) == before
     assert stack.client("sagemaker").list_models()["Models"] == models_before
@@ -145,8 +145,14 @@ def test_a_model_below_the_deploy_gate_is_not_deployed(stack):
     assert stack.client("sagemaker").list_models()["Models"] == models_before
 
 
+def _configs(stack: Stack) -> set[str]:
+    listed = stack.client("sagemaker").list_endpoint_configs()["EndpointConfigs"]
+    return {c["EndpointConfigName"] for c in listed}
+
+
 def test_broken_inference_code_is_rolled_back_and_cleaned_up_while_the_old_version_serves(stack):
     before = _serving_config(stack)
+    configs_before = _configs(stack)
     broken = stack.upload_source(ROOT / "examples" / "broken_inference", "scripts/broken.tar.gz")
     _, path, result = stack.run({"hostsourcefile": broken, "hostentrypoint": "inference.py"})
     assert result["status"] == "FAILED"
@@ -155,11 +161,7 @@ def test_broken_inference_code_is_rolled_back_and_cleaned_up_while_the_old_versi
     assert "SageMaker rolled the update back" in note["Message"]
     assert "Cleaned up: endpoint config" in note["Message"]
     assert _serving_config(stack) == before
-    configs = [
-        c["EndpointConfigName"]
-        for c in stack.client("sagemaker").list_endpoint_configs()["EndpointConfigs"]
-    ]
-    assert not any("-v4-" in name for name in configs)
+    assert _configs(stack) == configs_before  # the failed version's config was deleted
     assert _accuracy(stack) > 0.85
 
 
@@ -264,7 +266,7 @@ def test_byod_builds_the_images_without_docker_then_trains_and_serves(stack):
     image = stack.client("sagemaker").describe_model(ModelName=result["output"]["model"]["name"])[
         "PrimaryContainer"
     ]["Image"]
-    assert image.endswith(":inference-v" + str(result["output"]["run"]["version"]))
+    assert image.endswith(":inference-r" + str(result["output"]["run"]["run_number"]))
     assert _accuracy(stack) > 0.85
     stack.notifications(stack.inbox)
 
@@ -296,7 +298,13 @@ def test_triggers_during_a_run_are_queued_and_run_after_it(stack):
     assert result["status"] == "SUCCEEDED"
     assert result["output"]["run"]["trigger"]["source"] == "queued"
     assert "queued one" in result["output"]["run"]["trigger"]["detail"]
-    time.sleep(1)
+    # Every trigger was taken by one of the two runs: nothing is left to start a third.
+    triggers = stack.client("dynamodb").query(
+        TableName=stack.outputs["RunTable"],
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": "trigger"}},
+    )["Items"]
+    assert {item["state"]["S"] for item in triggers} == {"run"}
     assert len(stack.executions()) == len(known) + 2
 
 
@@ -313,7 +321,7 @@ def test_a_run_without_training_redeploys_the_last_versions_artifact(stack):
     assert result["status"] == "SUCCEEDED", path
     assert "Find Model Artifact" in path and "Start Training Job" not in path
     assert result["output"]["model"]["model_data_url"] == last["model_data_url"]
-    assert result["output"]["run"]["version"] == last["version"] + 1
+    assert result["output"]["deployment"]["version"] == last["version"] + 1
     assert (
         len(stack.client("sagemaker").list_training_jobs(MaxResults=100)["TrainingJobSummaries"])
         == trainings

@@ -106,7 +106,7 @@ def test_a_stack_update_adds_etl_and_postprocess_hooks_and_merges_parameters(loc
     assert path.index("Poll ETL") < path.index("Train?") < path.index("Start PostProcess")
     [etl_run] = sfn.list_executions(stateMachineArn=etl)["executions"]
     sent = json.loads(sfn.describe_execution(executionArn=etl_run["executionArn"])["input"])
-    assert sent["run"]["version"] == result["output"]["run"]["version"]
+    assert sent["run"]["run_number"] == result["output"]["run"]["run_number"]
     stack.notifications(stack.inbox)
 
 

@@ -18,11 +18,15 @@ NAME = "/sagebuild/demo/parameters"
 BASE = {"framework": "SCIKIT", "trainsourcefile": "s3://demo-code/scripts/source.tar.gz"}
 
 
+PADS = ("n0", "n1", "n2", "n3")  # four values: each within SageMaker's 2,500 characters
+
+
 def _document(characters: int) -> dict:
-    """BASE plus a hyperparameter whose compact, sorted JSON is exactly `characters` long."""
-    empty = {**BASE, "hyperparameters": {"notes": ""}}
+    """BASE plus hyperparameters whose compact, sorted JSON is exactly `characters` long."""
+    empty = {**BASE, "hyperparameters": dict.fromkeys(PADS, "")}
     padding = characters - len(json.dumps(empty, sort_keys=True, separators=(",", ":")))
-    return {**BASE, "hyperparameters": {"notes": "x" * padding}}
+    sizes = [padding // 4 + (padding % 4 if i == 0 else 0) for i in range(4)]
+    return {**BASE, "hyperparameters": {k: "x" * n for k, n in zip(PADS, sizes)}}
 
 
 def _compact(document: dict) -> str:

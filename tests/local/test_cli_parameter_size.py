@@ -52,12 +52,17 @@ def _set(*assignments: str):
     )
 
 
+PADS = ("n0", "n1", "n2", "n3")  # four values: each within SageMaker's 2,500 characters
+
+
 def _notes(total: int) -> str:
-    """A `notes` hyperparameter that makes the stored (compact) document `total` characters."""
+    """Hyperparameters (JSON) that make the stored (compact) document `total` characters."""
     empty = json.dumps(
-        {**BASE, "hyperparameters": {"notes": ""}}, sort_keys=True, separators=(",", ":")
+        {**BASE, "hyperparameters": dict.fromkeys(PADS, "")}, sort_keys=True, separators=(",", ":")
     )
-    return "x" * (total - len(empty))
+    padding = total - len(empty)
+    sizes = [padding // 4 + (padding % 4 if i == 0 else 0) for i in range(4)]
+    return json.dumps({k: "x" * n for k, n in zip(PADS, sizes)})
 
 
 def _stored(ssm) -> tuple[str, str]:
@@ -69,7 +74,7 @@ def _stored(ssm) -> tuple[str, str]:
 
 
 def test_params_set_of_a_document_of_8192_characters_saves_it_as_advanced(ssm):
-    result = _set(f'hyperparameters={{"notes": "{_notes(8192)}"}}')
+    result = _set(f"hyperparameters={_notes(8192)}")
 
     value, tier = _stored(ssm)
     assert result.exit_code == 0, result.output
@@ -78,7 +83,7 @@ def test_params_set_of_a_document_of_8192_characters_saves_it_as_advanced(ssm):
 
 
 def test_params_set_of_a_document_of_8193_characters_is_refused_naming_the_limit(ssm):
-    result = _set(f'hyperparameters={{"notes": "{_notes(8193)}"}}')
+    result = _set(f"hyperparameters={_notes(8193)}")
 
     value, tier = _stored(ssm)
     assert result.exit_code == 2, result.output

@@ -120,7 +120,8 @@ def test_every_bad_key_is_reported_in_plain_sentences():
             "unknown key 'traininstancetyp' (did you mean 'traininstancetype'?)",
             "traininstancecount: expected a whole number from 1 to 100, got 'two'",
             "inputmode: expected one of 'File', 'Pipe', 'FastFile', got 'Stream'",
-            "trainmaxrun: expected a number of hours from 1 second (1/3600) to 672 (28 days), got 0",
+            "trainmaxrun: expected a number of hours from 1 second (1/3600) to 672 (28 days), "
+            "got 0",
             "hostinstancetype: expected a SageMaker instance type like 'ml.m5.large', "
             "got 'm5.large'",
             "deployEndpoint: expected true or false, got 'maybe'",

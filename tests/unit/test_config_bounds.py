@@ -89,8 +89,8 @@ BOUNDS = [
         "Tags.0.Value",
     ),
     (
+        {"Tags": [{"Key": f"k{i}", "Value": "v"} for i in range(47)]},
         {"Tags": [{"Key": f"k{i}", "Value": "v"} for i in range(48)]},
-        {"Tags": [{"Key": f"k{i}", "Value": "v"} for i in range(49)]},
         "Tags",
     ),
     (
@@ -300,3 +300,14 @@ def test_a_valid_document_holds_only_finite_numbers():
     )
 
     json.dumps(config.to_document(), allow_nan=False)
+
+
+def test_the_lengths_checked_are_those_of_the_values_the_requests_send():
+    from domain.config import hyperparameter_text, range_bound_text
+    from domain.requests.common import encode_number, encode_plain
+
+    for value in ["a", 'q"uote', 1, 1.5, True, [1, "x"], {"a": None}]:
+        assert hyperparameter_text(value, script_mode=False) == encode_plain(value)
+        assert hyperparameter_text(value, script_mode=True) == json.dumps(value)  # framework.py
+    for bound in [0.0, 3.0, -7.0, 1e255, 0.1, -2.5, 1e-300]:
+        assert range_bound_text(bound) == encode_number(bound)

@@ -6,7 +6,7 @@ from domain.notifications import MAX_BODY, build_notification
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 STATE = {
     "run": {
-        "version": 4,
+        "run_number": 9,
         "execution": "sns-1",
         "started_at": "2026-11-26T11:50:00+00:00",
         "trigger": {"source": "s3", "detail": "new data"},
@@ -19,18 +19,19 @@ STATE = {
         "metrics": [{"MetricName": "accuracy", "Value": 0.97}],
     },
     "model": {"name": "demo-v4-abc"},
-    "deployment": {"endpoint_config": "demo-v4-abc", "status": "Completed"},
+    "deployment": {"endpoint_config": "demo-v4-abc", "status": "Completed", "version": 4},
 }
 
 
-def test_success_subject_names_stack_version_and_outcome():
+def test_success_subject_names_stack_run_number_version_and_outcome():
     note = build_notification("succeeded", STATE, "demo", "us-east-1", NOW)
-    assert note.subject == "sagebuild demo v4: succeeded"
+    assert note.subject == "sagebuild demo run 9 v4: succeeded"
     assert "Version 4 is live." in note.body and "accuracy: 0.97" in note.body
-    assert "Duration: 10 min 0 s" in note.body
+    assert "Run: 9" in note.body and "Duration: 10 min 0 s" in note.body
     assert note.attributes == {
         "stack": "demo",
         "outcome": "succeeded",
+        "run": "9",
         "version": "4",
         "execution": "sns-1",
     }
@@ -39,6 +40,7 @@ def test_success_subject_names_stack_version_and_outcome():
 def test_failure_names_the_step_and_the_reason_from_the_lambda_error():
     state = dict(
         STATE,
+        deployment={"status": "NotStarted"},
         training={"name": "t", "status": "Failed", "metrics": []},
         error={
             "Error": "TrainingFailed",
@@ -48,7 +50,8 @@ def test_failure_names_the_step_and_the_reason_from_the_lambda_error():
         },
     )
     note = build_notification("failed", state, "demo", "us-east-1", NOW)
-    assert note.subject == "sagebuild demo v4: FAILED"
+    assert note.subject == "sagebuild demo run 9: FAILED"  # it never deployed: no version
+    assert "Version: none" in note.body
     assert note.body.startswith("The run failed at training: AlgorithmError: bad column")
     assert note.attributes["error"] == "TrainingFailed"
 
@@ -70,9 +73,10 @@ def test_body_is_bounded():
 
 
 def test_approval_request_says_how_to_answer_and_when_it_times_out():
-    state = dict(STATE, approval={"timeout_seconds": 7200})
+    state = dict(STATE, approval={"timeout_seconds": 7200}, deployment={"status": "NotStarted"})
     note = build_notification("approval", state, "demo", "us-east-1", NOW)
-    assert note.subject == "sagebuild demo v4: waiting for approval"
+    assert note.subject == "sagebuild demo run 9: waiting for approval"
+    assert "The model of run 9 is trained and waits for your approval" in note.body
     assert "times out in 2 h" in note.body
     assert "sagebuild approve --stack demo" in note.body
     assert "sagebuild reject --stack demo" in note.body
