@@ -78,7 +78,7 @@ def history_table(rows: list[dict[str, Any]], width: int = 100) -> Table:
     from sagebuild.cli_support.runs import short_name
 
     rest = max(24, min(width, 120) - 56)  # 56: the fixed columns and the gaps
-    result_width = max(14, min(30, rest * 11 // 20))
+    result_width = max(15, min(30, rest * 11 // 20))
     trigger_width = rest - result_width
     table = Table(
         title="Runs (newest first)",
@@ -152,10 +152,9 @@ def status_view(view: dict[str, Any]) -> Panel:
     lines = Table.grid(padding=(0, 2))
     lines.add_column(style="bold")
     lines.add_column(overflow="fold")
-    lines.add_row("run", view["run"])
+    number = f" (run {view['run_number']})" if view.get("run_number") else ""
+    lines.add_row("run", view["run"] + number)
     lines.add_row("status", status_text(view["status"]))
-    if view.get("run_number"):
-        lines.add_row("run number", str(view["run_number"]))
     lines.add_row("version", f"v{view['version']}" if view.get("version") else "-")
     lines.add_row("elapsed", duration(view.get("elapsed_seconds")))
     if view.get("trigger"):
