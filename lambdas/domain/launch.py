@@ -97,7 +97,8 @@ def _s3_trigger(records: list[Any], fallback_id: str) -> Trigger | Rejected:
             )
         bucket = name
         keys.append(key)
-        sequencer = _text(obj.get("sequencer")) or _text(obj.get("versionId"))
+        found = obj if isinstance(obj, dict) else {}  # a dict: it holds the key
+        sequencer = _text(found.get("sequencer")) or _text(found.get("versionId"))
         ids.append(f"{name}/{key}/{sequencer or fallback_id}")
     digest = hashlib.sha256("\n".join(ids).encode()).hexdigest()[:20]
     shown = ", ".join(keys[:5]) + (f" and {len(keys) - 5} more" if len(keys) > 5 else "")
@@ -157,7 +158,10 @@ def parse_message(text: str, message_id: str) -> Trigger | Drain | Rejected | No
     if "Records" in message:
         first = records[0] if isinstance(records, list) and records else None
         source = first.get("eventSource") if isinstance(first, dict) else None
-        if source == "aws:s3":
+        found: Trigger | Rejected
+        if not isinstance(records, list):
+            found = Rejected("sns", "Records must be a list of event records", text)
+        elif source == "aws:s3":
             found = _s3_trigger(records, message_id)
         elif source == "aws:codecommit":
             found = _codecommit_trigger(records, message_id)

@@ -1,4 +1,4 @@
-"""Benchmarks (`make bench`): orchestration cost, handler cold import, package size, local demo.
+"""Benchmarks (`make bench`): orchestration cost, cold import, package size, local demo, burst.
 
 Figures are measured here and written to docs/benchmarks.md; tests never assert timings.
 """
@@ -193,7 +193,39 @@ def local_demo() -> dict | None:
         return data
 
 
+def launch_burst(messages: int = 50, duplicates: int = 5) -> dict | None:
+    """A burst of launch messages on a local stack (`sagebuild.local.burst`)."""
+    from sagebuild.examples import IRIS, iris_parameters
+    from sagebuild.local.burst import run_burst
+    from sagebuild.local.stack import LocalStack
+    from sagebuild.session import Stack
+
+    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+    try:
+        with LocalStack(stack_name="burst", parameters={"ConfigFramework": "SCIKIT"}) as local:
+            stack = Stack(local.outputs, local.client)
+            stack.upload_data(IRIS / "iris.csv", "train/iris/iris.csv")
+            stack.update_parameters(**iris_parameters(stack.upload_source(IRIS)))
+            report = run_burst(stack, messages=messages, duplicates=duplicates)
+    except Exception as error:  # noqa: BLE001 - report what was measured
+        print(f"burst: {type(error).__name__}: {error}", file=sys.stderr)
+        return None
+    return {
+        "messages": report.messages,
+        "duplicates": report.duplicates,
+        "publish_s": report.publish_seconds,
+        "runs": len(report.runs),
+        "failed_runs": sum(r["status"] != "SUCCEEDED" for r in report.runs),
+        "max_concurrent": report.max_concurrent,
+        "drain_s": report.drain_seconds,
+        "placed": len(report.placed),
+        "duplicates_ignored": sum(o.startswith("duplicate") for o in report.duplicate_outcomes),
+        "versions": report.versions,
+    }
+
+
 def main() -> None:
+    burst = launch_burst()
     cost = orchestration_cost()
     imports = cold_imports()
     first = first_call()
@@ -256,6 +288,29 @@ def main() -> None:
         lines += [f"| {k} | {v} |" for k, v in demo.items()]
     else:
         lines.append("The demo did not complete in this benchmark run (see stderr).")
+    lines += [
+        "",
+        "## Launch burst (one run at a time; `sagebuild.local.burst`)",
+        "",
+        "LaunchTopic messages published from 8 threads at once on a local stack (each Publish",
+        "runs the launch function), then SNS redeliveries of some of them (same MessageId).",
+        "",
+    ]
+    if burst:
+        lines += [
+            "| figure | value |",
+            "|---|---|",
+            f"| messages published | {burst['messages']} in {burst['publish_s']} s |",
+            f"| redeliveries | {burst['duplicates']} ({burst['duplicates_ignored']} ignored) |",
+            f"| runs | {burst['runs']} ({burst['failed_runs']} failed) |",
+            f"| max runs at the same time | {burst['max_concurrent']} |",
+            f"| messages run (own or coalesced run) | {burst['placed']} of {burst['messages']} |",
+            f"| versions deployed | {', '.join(map(str, burst['versions']))} |",
+            f"| time to drain (first Publish → nothing running or waiting) | "
+            f"{burst['drain_s']} s |",
+        ]
+    else:
+        lines.append("The burst did not complete in this benchmark run (see stderr).")
     OUT.write_text("\n".join(lines) + "\n")
     print(OUT.read_text())
 

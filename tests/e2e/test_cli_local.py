@@ -316,31 +316,35 @@ def test_ask_talks_to_the_alexa_skill_function_like_alexa_does(cli):
     assert "unknown question 'weather'" in _refused(cli("ask", "weather"))
 
 
-def test_stop_aborts_the_running_run(cli, local):
-    _ok(cli("start", "--reason", "to be stopped"))
-    sfn = local.client("stepfunctions")
-    deadline = time.monotonic() + 20
-    while True:
-        running = sfn.list_executions(
-            stateMachineArn=local.outputs["StateMachine"], statusFilter="RUNNING"
-        )["executions"]
-        if running:
-            break
-        assert time.monotonic() < deadline, "the run did not start"
-        time.sleep(0.1)
-    name = running[0]["name"]
-    assert f"stopped {name}" in _ok(cli("stop"))
-    # StopExecution returns at once; the execution thread finishes its current step first.
-    deadline = time.monotonic() + 30
-    while (status := sfn.describe_execution(executionArn=running[0]["executionArn"])["status"]) == (
-        "RUNNING"
-    ):
-        assert time.monotonic() < deadline, "the run was not stopped"
-        time.sleep(0.1)
+def test_stop_aborts_the_running_run_and_waits_until_its_training_job_stopped(cli, local, tmp_path):
+    (tmp_path / "train.py").write_text("import time\nprint('slow', flush=True)\ntime.sleep(300)\n")
+    slow = local.session.upload_source(tmp_path, "scripts/slow.tar.gz")
+    _ok(cli("start", "--reason", "to be stopped", "--set", f"trainsourcefile={slow}"))
+    execution = _wait_for_state(local, "Wait For Training")
+    name = execution.split(":")[-1]
+    out = _ok(cli("stop"))
+    assert f"stopped {name}" in out
+    [job_line] = [line for line in out.splitlines() if "training job" in line]
+    assert job_line.strip().endswith(": Stopped"), out
+    job = job_line.split("training job")[1].split(":")[0].strip()
+    described = local.client("sagemaker").describe_training_job(TrainingJobName=job)
+    assert described["TrainingJobStatus"] == "Stopped"
+    status = local.client("stepfunctions").describe_execution(executionArn=execution)["status"]
     assert status == "ABORTED"
     view = json.loads(_ok(cli("status", "--run", name, "--json")))
     assert view["status"] == "ABORTED"
     assert _ok(cli("stop")).startswith("no run in progress")
+    assert any("stopped" in s for s in _subjects(local, ": stopped"))
+
+
+def test_history_failed_triggers_lists_a_rejected_message_with_its_body(cli, local):
+    body = json.dumps({"Records": [{"eventSource": "aws:codecommit"}]})
+    local.session.publish_launch(body)
+    table = _ok(cli("history", "--failed-triggers"))
+    assert "Failed triggers" in table and "codecommit" in table
+    [row] = [r for r in json.loads(_ok(cli("history", "--failed-triggers", "--json")))]
+    assert row["body"] == body and row["kept_in"] == "run table"
+    assert "codecommit.references[0].commit" in row["reason"]
 
 
 def _wait_for_state(local, state: str, timeout: float = 60) -> str:

@@ -8,7 +8,6 @@ serving).
 from __future__ import annotations
 
 import json
-import time
 
 import numpy as np
 import pytest

@@ -130,9 +130,7 @@ def test_the_endpoint_keeps_serving_while_a_run_is_stopped(stack, tmp_path):
     run = stack.wait_for_execution(known)
     _training_job(stack, run)
     stack.stop_run(run)
-    wait_until(
-        lambda: stack.run_result(run)["status"] in FINAL, timeout=60, what="the run to stop"
-    )
+    wait_until(lambda: stack.run_result(run)["status"] in FINAL, timeout=60, what="the run to stop")
     assert _serving_config(stack) == serving
     assert stack.predict([[5.1, 3.5, 1.4, 0.2]])
     stack.notifications(stack.inbox)

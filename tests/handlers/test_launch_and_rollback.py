@@ -1,4 +1,4 @@
-"""Launch, Run Ended and Rollback against moto: once per trigger, one run at a time, nothing lost."""
+"""Launch, Run Ended and Rollback against moto: once per trigger, one run at a time, no loss."""
 
 from __future__ import annotations
 
@@ -30,7 +30,11 @@ def machine(stack, monkeypatch):
 
 def _sns(*messages: str, ids: list[str] | None = None) -> dict:
     ids = ids or [f"m{i}" for i in range(len(messages))]
-    return {"Records": [{"Sns": {"Message": m, "MessageId": i}} for m, i in zip(messages, ids)]}
+    return {
+        "Records": [
+            {"Sns": {"Message": m, "MessageId": i}} for m, i in zip(messages, ids, strict=True)
+        ]
+    }
 
 
 def _executions(arn: str) -> list[dict]:
@@ -61,7 +65,7 @@ def test_launch_starts_a_run_named_after_the_message_id_with_the_overrides(machi
     result = launch.handler(_sns(json.dumps({"train": False, "reason": "cli"})), ctx)
     [execution] = _executions(machine)
     assert execution["name"] == "sns-m0"
-    assert result["outcomes"] == [f"started m0"]
+    assert result["outcomes"] == ["started m0"]
     assert _input(execution) == {
         "trigger": {"source": "sns", "detail": "cli"},
         "overrides": {"train": False},

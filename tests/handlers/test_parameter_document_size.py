@@ -26,7 +26,7 @@ def _document(characters: int) -> dict:
     empty = {**BASE, "hyperparameters": dict.fromkeys(PADS, "")}
     padding = characters - len(json.dumps(empty, sort_keys=True, separators=(",", ":")))
     sizes = [padding // 4 + (padding % 4 if i == 0 else 0) for i in range(4)]
-    return {**BASE, "hyperparameters": {k: "x" * n for k, n in zip(PADS, sizes)}}
+    return {**BASE, "hyperparameters": {k: "x" * n for k, n in zip(PADS, sizes, strict=True)}}
 
 
 def _compact(document: dict) -> str:

@@ -62,7 +62,7 @@ def _notes(total: int) -> str:
     )
     padding = total - len(empty)
     sizes = [padding // 4 + (padding % 4 if i == 0 else 0) for i in range(4)]
-    return json.dumps({k: "x" * n for k, n in zip(PADS, sizes)})
+    return json.dumps({k: "x" * n for k, n in zip(PADS, sizes, strict=True)})
 
 
 def _stored(ssm) -> tuple[str, str]:

@@ -3,7 +3,9 @@ from domain import naming
 
 def test_run_names_carry_the_run_number_and_the_config_name_the_version():
     names = naming.run_names("My_Stack", "my-stack", 12, "exec-1")
-    assert names.model.startswith("my-stack-r12-") and names.training_job.startswith("my-stack-r12-")
+    assert names.model.startswith("my-stack-r12-") and names.training_job.startswith(
+        "my-stack-r12-"
+    )
     assert names.training_image_tag == "training-r12" and names.endpoint_config == ""
     assert naming.version_of(names.model) is None
     config = naming.endpoint_config_name("My_Stack", 4, "exec-1")

@@ -375,5 +375,3 @@ def test_every_ended_run_reaches_the_run_ended_function_and_triggers_keep_a_dead
     assert "PendingQueue" not in RESOURCES
     table = RESOURCES["RunTable"]["Properties"]
     assert table["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
-
-

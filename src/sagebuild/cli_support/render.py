@@ -101,7 +101,8 @@ def history_table(rows: list[dict[str, Any]], width: int = 100) -> Table:
         else:
             result = Text(_clip(row.get("error") or "-", result_width), style="red")
         table.add_row(
-            f"{row.get('run_number') or '-'}/{'v' + str(row['version']) if row.get('version') else '-'}",
+            f"{row.get('run_number') or '-'}/"
+            + (f"v{row['version']}" if row.get("version") else "-"),
             status_text(row["status"]),
             row["started_at"][5:16].replace("T", " "),
             _short_duration(row.get("duration_seconds")),

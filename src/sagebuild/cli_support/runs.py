@@ -377,7 +377,7 @@ def failed_triggers(target: Any, limit: int = 50) -> list[dict[str, Any]]:
     table = domain.run_table().RunTable(target.client, target.output("RunTable"))
     found = [{**item, "kept_in": "run table"} for item in table.failed_triggers(limit)]
     queue = target.outputs().get("TriggerDeadLetterQueue", "")
-    sqs, seen = target.client("sqs"), set()
+    sqs, seen = target.client("sqs"), set[str]()
     while queue and len(seen) < limit:
         messages = sqs.receive_message(
             QueueUrl=queue,

@@ -35,9 +35,9 @@ def install_all(
     from . import (
         custom_resources,
         events_delivery,
-        lambda_async,
         iam_enforcement,
         iam_roles,
+        lambda_async,
         lambda_runner,
         limits,
         skipped_types,

@@ -1,0 +1,141 @@
+"""Property tests: the launch and rollback parsers take any event and never raise.
+
+Whatever arrives (SNS envelopes around any message, S3 and CodeCommit records of any shape,
+EventBridge events, deep nesting, non-JSON), parsing returns triggers, drains or rejections;
+every rejection says what is wrong, and a trigger always has an id a redelivery repeats.
+"""
+
+from __future__ import annotations
+
+import json
+
+from domain.launch import Drain, Rejected, Trigger, parse_event
+from domain.naming import execution_name
+from domain.rollback import parse_rollback_event
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+SETTINGS = settings(
+    max_examples=200,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.integers(min_value=10**300, max_value=10**400),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(max_size=20),
+)
+json_values = st.recursive(
+    scalars,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=15,
+)
+s3_record = st.fixed_dictionaries(
+    {"eventSource": st.just("aws:s3")},
+    optional={
+        "s3": st.one_of(
+            json_values,
+            st.fixed_dictionaries(
+                {},
+                optional={
+                    "bucket": st.one_of(json_values, st.fixed_dictionaries({"name": scalars})),
+                    "object": st.one_of(
+                        json_values,
+                        st.fixed_dictionaries(
+                            {"key": scalars}, optional={"sequencer": scalars, "versionId": scalars}
+                        ),
+                    ),
+                },
+            ),
+        )
+    },
+)
+codecommit_record = st.fixed_dictionaries(
+    {"eventSource": st.just("aws:codecommit")},
+    optional={
+        "eventSourceARN": scalars,
+        "codecommit": st.one_of(
+            json_values,
+            st.fixed_dictionaries(
+                {
+                    "references": st.lists(
+                        st.one_of(
+                            json_values, st.fixed_dictionaries({"ref": scalars, "commit": scalars})
+                        ),
+                        max_size=3,
+                    )
+                }
+            ),
+        ),
+    },
+)
+messages = st.one_of(
+    st.text(max_size=40),
+    json_values.map(json.dumps),
+    st.integers(50, 3000).map(lambda n: "[" * n + "]" * n),
+    st.integers(50, 3000).map(lambda n: '{"a":' * n + "1" + "}" * n),
+    st.lists(st.one_of(s3_record, codecommit_record, json_values), max_size=3).map(
+        lambda records: json.dumps({"Records": records})
+    ),
+    st.fixed_dictionaries({"overrides": json_values, "reason": scalars, "train": scalars}).map(
+        json.dumps
+    ),
+)
+sns_record = st.fixed_dictionaries(
+    {
+        "Sns": st.one_of(
+            json_values,
+            st.fixed_dictionaries({"Message": messages, "MessageId": st.text(max_size=40)}),
+        )
+    }
+)
+events = st.one_of(
+    json_values,
+    st.lists(st.one_of(sns_record, s3_record, json_values), max_size=4).map(
+        lambda records: {"Records": records}
+    ),
+    st.fixed_dictionaries(
+        {"source": st.sampled_from(["aws.events", "aws.states"]), "detail-type": scalars},
+        optional={"id": scalars, "detail": json_values},
+    ),
+)
+
+
+@SETTINGS
+@given(event=events)
+def test_parse_event_never_raises_and_every_rejection_says_what_is_wrong(event):
+    found = parse_event(event)
+    for item in found:
+        assert isinstance(item, Trigger | Drain | Rejected)
+        if isinstance(item, Rejected):
+            assert len(item.reason) > 10 and item.source
+            json.dumps(item.body)
+        if isinstance(item, Trigger):
+            assert item.trigger_id and isinstance(item.overrides, dict)
+            name = execution_name(item.source, item.trigger_id)
+            assert 0 < len(name) <= 80
+
+
+@SETTINGS
+@given(message=messages, message_id=st.text(min_size=1, max_size=40))
+def test_a_redelivery_of_any_message_yields_the_same_trigger_id(message, message_id):
+    event = {"Records": [{"Sns": {"Message": message, "MessageId": message_id}}]}
+    first, again = parse_event(event), parse_event(json.loads(json.dumps(event)))
+    assert first == again
+
+
+@SETTINGS
+@given(
+    event=st.one_of(events, st.builds(lambda m: {"Records": [{"Sns": {"Message": m}}]}, messages))
+)
+def test_parse_rollback_event_never_raises_and_names_a_problem_or_a_version(event):
+    request = parse_rollback_event(event)
+    assert request.version is None or (isinstance(request.version, int) and request.version >= 1)
+    if request.problem:
+        assert request.version is None and len(request.problem) > 10
