@@ -1008,21 +1008,21 @@ def history(
     target = target_of(ctx)
     if failed_triggers:
         found = runs.failed_triggers(target, limit)
-        if as_json:
-            print_json(found)
-        elif not found:
-            console.print("no failed trigger: every trigger started a run or waits for one")
-        else:
-            console.print(failed_triggers_table(found, console.width))
+        empty = "no failed trigger: every trigger started a run or waits for one"
+        _show_rows(found, as_json, empty, failed_triggers_table)
         return
     sfn, machine = _sfn(target)
     rows = [runs.run_row(sfn, item) for item in runs.list_runs(sfn, machine, limit=limit)]
+    _show_rows(rows, as_json, "no run yet: start one with: sagebuild start", history_table)
+
+
+def _show_rows(rows: list[dict[str, Any]], as_json: bool, empty: str, table: Any) -> None:
     if as_json:
         print_json(rows)
     elif not rows:
-        console.print("no run yet: start one with: sagebuild start")
+        console.print(empty)
     else:
-        console.print(history_table(rows, console.width))
+        console.print(table(rows, console.width))
 
 
 @app.command("logs")
@@ -1312,6 +1312,7 @@ def graph_command(
         raise UserError(f"--format must be mermaid or html, not {kind!r}")
     path = None
     asl: dict[str, Any] | None = None
+    title = "sagebuild pipeline"
     if definition is not None:
         asl = _read_asl(definition)
     if run is not None:
@@ -1319,15 +1320,17 @@ def graph_command(
         sfn, machine = _sfn(target)
         execution = runs.resolve_run(sfn, machine, None if run == "latest" else run)
         described = sfn.describe_execution(executionArn=execution)
-        path = runs.path_of(runs.history_events(sfn, execution), described["status"])
+        events = runs.history_events(sfn, execution)
+        path = runs.path_of(events, described["status"])
+        title = f"sagebuild pipeline — {described['name']}{runs.numbers_text(events)}"
         if asl is None:
             asl = json.loads(sfn.describe_state_machine(stateMachineArn=machine)["definition"])
     if asl is None:
         asl = _read_asl(ASL_PATH)
     text = (
-        graph.to_mermaid(asl, path)
+        (f"%% {title}\n" if run else "") + graph.to_mermaid(asl, path)
         if kind == "mermaid"
-        else graph.to_html(asl, path, title=f"sagebuild pipeline{' — ' + run if run else ''}")
+        else graph.to_html(asl, path, title=title)
     )
     if output is None:
         print(text, end="")

@@ -219,13 +219,14 @@ def test_start_wait_follows_the_run_and_prints_the_version_and_metric(cli):
 
 def test_status_shows_the_finished_run(cli):
     view = json.loads(_ok(cli("status", "--json")))
-    assert view["status"] == "SUCCEEDED" and view["version"] == 1
+    assert view["status"] == "SUCCEEDED" and view["version"] == 1 and view["run_number"] == 1
     assert view["run"].startswith("sns-")
     assert view["metric"] == {"accuracy": pytest.approx(0.9667, abs=0.001)}
     assert view["trigger"] == "sns: first run"
     assert view["path"][-1] == "Run Succeeded" and view["error"] == ""
     panel = _ok(cli("status"))
     assert "v1" in panel and "accuracy=0.9667" in panel and "SUCCEEDED" in panel
+    assert "(run 1)" in panel
     assert "deployment  clitest Completed" in panel
 
 
@@ -233,12 +234,12 @@ def test_history_is_a_table_in_100_columns_with_details_in_json(cli):
     rows = json.loads(_ok(cli("history", "--json")))
     assert len(rows) == 1
     row = rows[0]
-    assert row["version"] == 1 and row["status"] == "SUCCEEDED"
+    assert row["version"] == 1 and row["run_number"] == 1 and row["status"] == "SUCCEEDED"
     assert row["metrics"] == {"accuracy": pytest.approx(0.9667, abs=0.001)}
     assert f"{STACK}-v1-" in row["endpoint_config"] and row["run"].startswith("sns-")
     table = _ok(cli("history"))
     assert max(len(line) for line in table.splitlines()) <= 100
-    assert "v1" in table and "SUCCEEDED" in table and "accuracy=0.9667" in table
+    assert "1/v1" in table and "SUCCEEDED" in table and "accuracy=0.9667" in table
     assert row["run"][:12] in table and row["run"] not in table  # shortened
 
 
@@ -257,6 +258,7 @@ def test_graph_of_the_latest_run_colours_its_path(cli, tmp_path):
     assert text.startswith("<!DOCTYPE html>") or "<svg" in text
     assert 'class="state visited" data-state="Start Training Job"' in text
     assert 'class="state idle" data-state="Start Tuning Job"' in text
+    assert "(run 1, version 1)</h1>" in text  # the example's first run: its numbers in the title
 
 
 def test_a_failed_training_shows_the_real_error_and_cause(cli):

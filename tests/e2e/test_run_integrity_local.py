@@ -12,6 +12,7 @@ import pytest
 from conftest import IRIS, iris_parameters
 from helpers import wait_until
 
+from sagebuild.local.burst import redeliver
 from sagebuild.local.stack import LocalStack
 from sagebuild.session import FINAL, Stack
 
@@ -34,23 +35,6 @@ def _serving_config(stack: Stack) -> str:
     return stack.client("sagemaker").describe_endpoint(
         EndpointName=stack.outputs["SageMakerEndpoint"]
     )["EndpointConfigName"]
-
-
-def _launch_function(stack: Stack) -> str:
-    subscriptions = stack.client("sns").list_subscriptions_by_topic(
-        TopicArn=stack.outputs["LaunchTopic"]
-    )["Subscriptions"]
-    return next(s["Endpoint"] for s in subscriptions if s["Protocol"] == "lambda")
-
-
-def _redeliver(stack: Stack, message_id: str, body: str) -> dict:
-    """What SNS does when it delivers a message again: the same MessageId."""
-    event = {"Records": [{"Sns": {"MessageId": message_id, "Message": body}}]}
-    response = stack.client("lambda").invoke(
-        FunctionName=_launch_function(stack), Payload=json.dumps(event)
-    )
-    assert "FunctionError" not in response
-    return json.loads(response["Payload"].read())
 
 
 def _training_job(stack: Stack, execution: str) -> str:
@@ -87,7 +71,7 @@ def test_stop_mid_training_stops_the_job_notifies_and_runs_the_queued_trigger(st
     first = stack.wait_for_execution(known)
     job = _training_job(stack, first)
 
-    during = _redeliver(stack, message_id, body)
+    during = redeliver(stack, message_id, body)
     assert during["outcomes"] == [
         f"duplicate {message_id} already received (run {first.split(':')[-1]})"
     ]
@@ -116,7 +100,7 @@ def test_stop_mid_training_stops_the_job_notifies_and_runs_the_queued_trigger(st
     assert f"training job {job}" in stopped and "was stopped" in stopped
     assert "sagebuild integrity: trigger queued" in subjects
 
-    after = _redeliver(stack, message_id, body)
+    after = redeliver(stack, message_id, body)
     assert after["outcomes"][0].startswith(f"duplicate {message_id} already received")
     assert len(stack.executions()) == 3
 

@@ -136,6 +136,16 @@ def state_document(events: list[dict[str, Any]]) -> dict[str, Any] | None:
     return None
 
 
+def numbers_text(events: list[dict[str, Any]]) -> str:
+    """ " (run 3, version 2)" for a run's history ("" before Initialize ended)."""
+    document = state_document(events) or {}
+    number = (document.get("run") or {}).get("run_number")
+    version = (document.get("deployment") or {}).get("version")
+    parts = [f"run {number}"] if number else []
+    parts += [f"version {version}"] if version else []
+    return f" ({', '.join(parts)})" if parts else ""
+
+
 def active_job(document: dict[str, Any] | None) -> tuple[str, dict[str, Any]] | None:
     """(loop key, job) of the start/poll loop in progress, if any."""
     for key in domain.loop_keys():

@@ -46,7 +46,7 @@ class BurstReport:
         return peak
 
 
-def _launch_function(stack: Stack) -> str:
+def launch_function(stack: Stack) -> str:
     """The launch function: the LaunchTopic's Lambda subscriber."""
     subscriptions = stack.client("sns").list_subscriptions_by_topic(
         TopicArn=stack.outputs["LaunchTopic"]
@@ -54,8 +54,8 @@ def _launch_function(stack: Stack) -> str:
     return next(s["Endpoint"] for s in subscriptions if s["Protocol"] == "lambda")
 
 
-def _redeliver(stack: Stack, function: str, message_id: str, body: str) -> str:
-    """Deliver a message again as SNS does: the same MessageId, an event of one record."""
+def redeliver(stack: Stack, message_id: str, body: str, function: str = "") -> dict[str, Any]:
+    """Deliver a message again as SNS does (the same MessageId); the function's answer."""
     event = {
         "Records": [
             {
@@ -69,11 +69,13 @@ def _redeliver(stack: Stack, function: str, message_id: str, body: str) -> str:
             }
         ]
     }
-    response = stack.client("lambda").invoke(FunctionName=function, Payload=json.dumps(event))
-    answer = json.loads(response["Payload"].read() or b"{}")
+    response = stack.client("lambda").invoke(
+        FunctionName=function or launch_function(stack), Payload=json.dumps(event)
+    )
+    answer: dict[str, Any] = json.loads(response["Payload"].read() or b"{}")
     if response.get("FunctionError"):
-        return f"error {answer.get('errorType')}: {answer.get('errorMessage')}"
-    return "; ".join(answer.get("outcomes") or [])
+        answer["outcomes"] = [f"error {answer.get('errorType')}: {answer.get('errorMessage')}"]
+    return answer
 
 
 def _triggers(stack: Stack) -> list[dict[str, Any]]:
@@ -100,13 +102,16 @@ def run_burst(
 ) -> BurstReport:
     known = {e["executionArn"] for e in stack.executions()}
     bodies = [json.dumps({"reason": f"burst message {i}"}) for i in range(messages)]
-    function = _launch_function(stack)
+    function = launch_function(stack)
     started = time.monotonic()
     with ThreadPoolExecutor(max_workers=threads) as pool:
         ids = list(pool.map(stack.publish_launch, bodies))
         step = max(1, messages // max(1, duplicates))
         picks = [(ids[i], bodies[i]) for i in range(0, messages, step)][:duplicates]
-        outcomes = list(pool.map(lambda pick: _redeliver(stack, function, *pick), picks))
+        answers = pool.map(
+            lambda pick: redeliver(stack, pick[0], pick[1], function=function), picks
+        )
+        outcomes = ["; ".join(answer.get("outcomes") or []) for answer in answers]
     published = time.monotonic() - started
     deadline = started + timeout
     while True:

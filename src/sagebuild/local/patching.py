@@ -25,3 +25,10 @@ def restore(patches: Iterable[Patch], originals: dict[tuple[Any, str], Any]) -> 
                 delattr(owner, name)
         else:
             setattr(owner, name, original)
+
+
+def install(patches: list[Patch]) -> Callable[[], None]:
+    """Apply `patches`; returns the callable that puts back what they replaced."""
+    originals: dict[tuple[Any, str], Any] = {}
+    apply(patches, originals)
+    return lambda: restore(patches, originals)

@@ -310,14 +310,7 @@ def _patches() -> list[patching.Patch]:
 
 def install() -> Callable[[], None]:
     """Keep DeadLetterConfig on moto's Lambda functions; returns the uninstall callable."""
-    patches = _patches()
-    originals: dict[tuple[Any, str], Any] = {}
-    patching.apply(patches, originals)
-
-    def uninstall() -> None:
-        patching.restore(patches, originals)
-
-    return uninstall
+    return patching.install(_patches())
 
 
 __all__ = [

@@ -66,6 +66,4 @@ def install() -> Callable[[], None]:
         for name in ("put_item", "update_item", "delete_item", "transact_write_items")
     ]
     patches.append((notifications, "_get_s3_event", _with_sequencer(notifications._get_s3_event)))
-    originals: dict[tuple[Any, str], Any] = {}
-    patching.apply(patches, originals)
-    return lambda: patching.restore(patches, originals)
+    return patching.install(patches)
