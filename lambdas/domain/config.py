@@ -1074,3 +1074,24 @@ def _describe(error: Any) -> str:
     if expected is None:
         expected = "expected " + error["msg"][:1].lower() + error["msg"][1:]
     return f"{path}: {expected}, got {_show(error.get('input'))}"
+
+
+def override_problems(stored: dict, overrides: dict, framework: str) -> list[str]:
+    """What is wrong with a trigger's per-run overrides over the stored document.
+
+    [] when nothing is, and also when the stored document is invalid by itself: that is not
+    the trigger's fault, and Initialize names it when the run starts.
+    """
+    if not overrides:
+        return []
+    try:
+        parse_config(merge_overrides(stored, {}), framework)
+    except (InvalidParameters, UnsupportedConfiguration):
+        return []
+    try:
+        parse_config(merge_overrides(stored, overrides), framework)
+    except InvalidParameters as error:
+        return list(error.problems)
+    except UnsupportedConfiguration as error:
+        return [str(error)]
+    return []

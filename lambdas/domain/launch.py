@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -23,7 +24,7 @@ from botocore.exceptions import ClientError
 
 from domain.aws import ClientFactory
 from domain.naming import execution_name
-from domain.run_table import Lease, RunTable, StoredTrigger
+from domain.run_table import REJECTED, Lease, RunTable, StoredTrigger
 
 DRAIN = "drain"
 _RESERVED = {"train", "build", "overrides", "reason", "sagebuild"}
@@ -36,6 +37,7 @@ class Trigger:
     detail: str
     trigger_id: str
     overrides: dict = field(default_factory=dict)
+    body: str = field(default="", compare=False)  # the message as it arrived
 
     def execution_input(self) -> dict:
         return {
@@ -123,7 +125,7 @@ def _codecommit_trigger(records: list[Any], fallback_id: str) -> Trigger | Rejec
     return Trigger("codecommit", detail, commit or fallback_id)
 
 
-def _custom(message: dict, message_id: str) -> Trigger | Drain:
+def _custom(message: dict, message_id: str, text: str) -> Trigger | Drain:
     if message.get("sagebuild") == DRAIN:
         return Drain(str(message.get("finished_execution", "")))
     given = message.get("overrides")
@@ -134,7 +136,7 @@ def _custom(message: dict, message_id: str) -> Trigger | Drain:
         if key in ("train", "build") or key not in _RESERVED:
             overrides[key] = value
     reason = str(message.get("reason") or "message on the launch topic")[:500]
-    return Trigger("sns", reason, message_id, overrides)
+    return Trigger("sns", reason, message_id, overrides, text)
 
 
 def parse_message(text: str, message_id: str) -> Trigger | Drain | Rejected | None:
@@ -174,7 +176,7 @@ def parse_message(text: str, message_id: str) -> Trigger | Drain | Rejected | No
                 text,
             )
         return Rejected(found.source, found.reason, text) if isinstance(found, Rejected) else found
-    return _custom(message, message_id)
+    return _custom(message, message_id, text)
 
 
 def _parse_record(record: Any) -> Trigger | Drain | Rejected | None:
@@ -331,18 +333,34 @@ def advance(table: RunTable, aws: ClientFactory, state_machine: str, now: dateti
     raise LaunchContention(f"the launch lease changed {_CONTENTION_ATTEMPTS} times in a row")
 
 
+OverrideCheck = Callable[[dict], list[str]]
+
+
 def launch(
     items: list[Trigger | Drain | Rejected],
     table: RunTable,
     aws: ClientFactory,
     state_machine: str,
     now: datetime,
+    check: OverrideCheck | None = None,
 ) -> list[Outcome]:
-    """Record each new trigger once, keep the rejected ones, then start what may start."""
+    """Record each new trigger once, keep the rejected ones, then start what may start.
+
+    `check` names what is wrong with a trigger's overrides: such a trigger is kept and
+    rejected on arrival, so it cannot fail the run it would be coalesced into.
+    """
     outcomes: list[Outcome] = []
     new: list[Trigger] = []
     for item in items:
-        if isinstance(item, Rejected):
+        problems = check(item.overrides) if check and isinstance(item, Trigger) else []
+        if isinstance(item, Trigger) and problems:
+            if table.add_trigger(_stored(item, now), now, state=REJECTED):
+                reason = "overrides: " + "; ".join(problems)
+                table.add_failed(item.source, item.body or json.dumps(item.overrides), reason, now)
+                outcomes.append(Outcome("rejected", item.trigger_id, detail=reason))
+            else:
+                outcomes.append(Outcome("duplicate", item.trigger_id, detail="already received"))
+        elif isinstance(item, Rejected):
             table.add_failed(item.source, item.body, item.reason, now)
             outcomes.append(Outcome("rejected", detail=item.reason))
         elif isinstance(item, Trigger):

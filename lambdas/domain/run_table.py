@@ -34,6 +34,7 @@ from domain.errors import MissingSetting
 TRIGGER_DAYS = 90  # how long a trigger id is remembered (DynamoDB TTL on `expires_at`)
 PENDING = "pending"
 TAKEN = "run"
+REJECTED = "rejected"  # recorded (a redelivery is a duplicate) but never run
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,7 @@ class RunTable:
         self.table = table
 
     # --- triggers ---------------------------------------------------------------------
-    def add_trigger(self, trigger: StoredTrigger, now: datetime) -> bool:
+    def add_trigger(self, trigger: StoredTrigger, now: datetime, state: str = PENDING) -> bool:
         """Record a trigger once; False when its id is already known (a redelivery)."""
         expires = int((now + timedelta(days=TRIGGER_DAYS)).timestamp())
         try:
@@ -86,7 +87,7 @@ class RunTable:
                     "detail": _s(trigger.detail[:2000]),
                     "overrides": _s(json.dumps(trigger.overrides)),
                     "arrived_at": _s(trigger.arrived_at),
-                    "state": _s(PENDING),
+                    "state": _s(state),
                     "expires_at": {"N": str(expires)},
                 },
                 ConditionExpression="attribute_not_exists(sk)",

@@ -1,10 +1,35 @@
 """Launch: record each trigger once (LaunchTopic message, S3 upload, push, schedule), start runs."""
 
-from domain.launch import launch, parse_event
+from domain.aws import read_json_parameter
+from domain.errors import InvalidParameters
+from domain.launch import OverrideCheck, launch, parse_event
 from domain.notifications import publish, queued_notification, rejected_notification
 from domain.run_table import RunTable
+from domain.settings import Settings
 
 from handlers.common import aws, get_settings, logger, now
+
+
+def _override_check(settings: Settings) -> OverrideCheck:
+    """Overrides against the schema, over the stored document (read once, when needed)."""
+    stored: list[dict | None] = []
+
+    def check(overrides: dict) -> list[str]:
+        from domain.config import override_problems
+
+        if not overrides:
+            return []
+        if not stored:
+            try:
+                stored.append(read_json_parameter(aws, settings.parameter_name))
+            except (ValueError, InvalidParameters):  # Initialize names a broken document
+                stored.append(None)
+        document = stored[0]
+        if document is None:
+            return []
+        return override_problems(document, overrides, settings.config_framework)
+
+    return check
 
 
 @logger.inject_lambda_context
@@ -16,6 +41,7 @@ def handler(event: dict, context: object) -> dict:
         aws,
         settings.state_machine_arn,
         now(),
+        check=_override_check(settings),
     )
     for outcome in outcomes:
         if outcome.kind == "duplicate":

@@ -244,3 +244,28 @@ def test_rollback_refuses_a_message_that_names_no_version_and_keeps_it(stack, ct
     assert note["Message"] == result["error"]
     [kept] = RunTable(aws, stack["table"]).failed_triggers()
     assert kept["body"] == message and kept["source"] == "rollback"
+
+
+def test_a_trigger_with_bad_overrides_is_rejected_on_arrival_and_not_run_with_good_ones(
+    machine, stack, ctx
+):
+    from domain.run_table import RunTable
+    from handlers.common import aws
+
+    launch.handler(_sns("{}"), ctx)
+    [first] = _executions(machine)
+    bad = json.dumps({"traininstancecount": "two", "reason": "typo"})
+    result = launch.handler(_sns(bad, json.dumps({"reason": "good"}), ids=["bad", "good"]), ctx)
+    assert result["outcomes"][0].startswith("rejected bad overrides: traininstancecount")
+    assert result["outcomes"][1] == "queued good sns trigger waits behind sns-m0"
+    [kept] = RunTable(aws, stack["table"]).failed_triggers()
+    assert kept["body"] == bad
+    again = launch.handler(_sns(bad, ids=["bad"]), ctx)  # redelivered: not kept twice
+    assert again["outcomes"][0].startswith("duplicate bad")
+    assert len(RunTable(aws, stack["table"]).failed_triggers()) == 1
+    _stop(first)
+    run_ended.handler(_ended(first["executionArn"], "ABORTED"), ctx)
+    [second] = [e for e in _executions(machine) if e["name"] != "sns-m0"]
+    assert _input(second)["trigger_ids"] == ["good"]
+    subjects = [n["Subject"] for n in notifications(stack["inbox"])]
+    assert "sagebuild demo: trigger rejected" in subjects

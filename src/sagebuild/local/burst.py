@@ -24,7 +24,7 @@ from sagebuild.session import FINAL, Stack
 class BurstReport:
     messages: int
     duplicates: int
-    publish_seconds: float  # from the first Publish to the last redelivery
+    publish_seconds: float  # from the first Publish to the last of the `messages` Publishes
     drain_seconds: float  # from the first Publish until every run ended and nothing waits
     runs: list[dict[str, Any]] = field(default_factory=list)  # name, status, start, stop
     placed: dict[str, str] = field(default_factory=dict)  # message id -> execution name
@@ -106,13 +106,13 @@ def run_burst(
     started = time.monotonic()
     with ThreadPoolExecutor(max_workers=threads) as pool:
         ids = list(pool.map(stack.publish_launch, bodies))
+        published = time.monotonic() - started
         step = max(1, messages // max(1, duplicates))
         picks = [(ids[i], bodies[i]) for i in range(0, messages, step)][:duplicates]
         answers = pool.map(
             lambda pick: redeliver(stack, pick[0], pick[1], function=function), picks
         )
         outcomes = ["; ".join(answer.get("outcomes") or []) for answer in answers]
-    published = time.monotonic() - started
     deadline = started + timeout
     while True:
         runs = [e for e in stack.executions() if e["executionArn"] not in known]
@@ -141,6 +141,7 @@ def run_burst(
         version = (output.get("deployment") or {}).get("version")
         if described["status"] == "SUCCEEDED" and isinstance(version, int):
             report.versions.append(version)
+    report.versions.sort()
     by_id = {t["sk"]["S"]: t for t in _triggers(stack)}
     for message_id in ids:
         item = by_id.get(message_id)
