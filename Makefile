@@ -1,17 +1,27 @@
 # sagebuild — `make` alone prints this help.
-PYTHON ?= $(shell command -v python3.11 || command -v python3)
+# Any Python 3.11 or newer (PYTHON=/path/to/python3.13 to choose): the first of these found.
+ifndef PYTHON
+PYTHON := $(shell for p in python3 python3.13 python3.12 python3.11; do \
+  command -v $$p >/dev/null && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
+  && { command -v $$p; break; }; done)
+endif
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install system-deps demo test test-slow test-fast lint template-lint types check bench graph clean
+.PHONY: help install system-deps demo test test-slow test-fast lint template-lint types check bench graph dist clean
 
 help: ## Show the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml
-	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' || { echo "Python 3.11 is required (set PYTHON=/path/to/python3.11)"; exit 1; }
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { \
+	  echo "sagebuild needs Python 3.11 or newer (found: $$($(PYTHON) --version 2>/dev/null || echo none));" \
+	  "choose one with PYTHON=/path/to/python3.12"; exit 1; }
+	@if [ -x $(BIN)/python ] && [ "$$($(BIN)/python -c 'import sys; print(sys.version_info[:2])')" \
+	  != "$$($(PYTHON) -c 'import sys; print(sys.version_info[:2])')" ]; then \
+	  echo "$(VENV) was made with another Python than $(PYTHON): run make clean first"; exit 1; fi
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e ".[local,dev]"
@@ -51,6 +61,10 @@ check: lint template-lint types test test-slow ## Every check a change needs
 
 bench: install ## Benchmarks: orchestration cost, cold import, local demo timing (docs/benchmarks.md)
 	$(BIN)/python -m sagebuild.bench
+
+dist: install ## Build the wheel and the sdist into dist/ (with the template, lambdas, notebooks...)
+	rm -rf dist
+	$(BIN)/python -m build --outdir dist .
 
 clean: ## Remove the virtualenv and caches
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache build dist

@@ -1002,11 +1002,28 @@ def _image_problems(config: Config) -> list[tuple[str, str]]:
 
 
 def _show(value: Any) -> str:
+    """A bad value as a problem quotes it: short, and never a value nested too deep to read
+    (Python 3.11 cannot repr() one; 3.12 and 3.13 can, which would quote a wall of brackets)."""
+    if isinstance(value, dict | list | tuple) and _too_deep(value):
+        return "a value too large to show"
     try:
         text = repr(value)
     except (ValueError, RecursionError):  # an int of over 4300 digits, a value nested too deep
         text = "a value too large to show"
     return _short(text)
+
+
+def _too_deep(value: Any) -> bool:
+    pending: list[tuple[Any, int]] = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if depth > MAX_NESTING:
+            return True
+        if isinstance(item, dict):
+            pending.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list | tuple):
+            pending.extend((v, depth + 1) for v in item)
+    return False
 
 
 def _short(text: str) -> str:

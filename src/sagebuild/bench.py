@@ -14,12 +14,16 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "lambdas"))
+from sagebuild import assets
+
+ROOT = assets.root()
+sys.path.insert(0, str(assets.lambdas()))
 
 from domain import schedule  # noqa: E402
 
-OUT = ROOT / "docs" / "benchmarks.md"
+#: The figures go to the checkout's docs (a wheel install: ./docs/benchmarks.md).
+WORK = assets.project_dir() or Path.cwd()
+OUT = WORK / "docs" / "benchmarks.md"
 HISTORY_LIMIT = 25_000
 # Per poll iteration: Wait + Task + Choice states entered (3 transitions); history events:
 # Wait entered/exited, Task entered/scheduled/started/succeeded/exited, Choice entered/exited.
@@ -164,7 +168,7 @@ def package_size() -> dict:
         )
         try:
             deps = install_dependencies(
-                ROOT / "lambdas" / "requirements.txt", ROOT / ".sagebuild" / "build" / "deps"
+                ROOT / "lambdas" / "requirements.txt", WORK / ".sagebuild" / "build" / "deps"
             )
             sizes["lambdas_deployment_zip_bytes"] = (
                 build_function_zip(ROOT / "lambdas", deps, Path(tmp) / "full.zip").stat().st_size
@@ -181,7 +185,7 @@ def local_demo() -> dict | None:
         started = time.perf_counter()
         done = subprocess.run(
             [sys.executable, "-m", "sagebuild.demo", "--timings", str(timings)],
-            cwd=ROOT,
+            cwd=WORK,
             capture_output=True,
             text=True,
         )

@@ -12,6 +12,7 @@ import math
 import os
 import shlex
 import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -342,6 +343,25 @@ def local_iam(
         print_json(report)
     else:
         console.print(iam_report.render(report))
+
+
+@local_app.command("env")
+def local_env(ctx: typer.Context) -> None:
+    """Print `export` lines that point the AWS CLI, boto3 and the SageMaker SDK at the local
+    stack: eval "$(sagebuild local env)"."""
+    from sagebuild.cli_support.aws import LOCAL_REGION, read_server
+    from sagebuild.cli_support.endpoint import env_lines
+
+    options = _options(ctx)
+    server = read_server(options.state_dir)
+    endpoint_url = options.endpoint_url or (server.endpoint_url if server else None)
+    if endpoint_url is None:
+        raise UserError(
+            f"the local stack is not running (no live server in {options.state_dir}); "
+            "start it with: sagebuild local up"
+        )
+    for line in env_lines(endpoint_url, options.region or LOCAL_REGION):
+        print(line)
 
 
 @local_app.command("status")
@@ -1265,12 +1285,64 @@ def rollback(
     to: Annotated[
         int | None, typer.Option(help="Version to roll back to [default: previous]")
     ] = None,
+    wait: Annotated[
+        bool,
+        typer.Option(
+            "--wait/--no-wait",
+            help="Wait for the outcome (exit 0 rolled back, 1 refused) or only publish",
+        ),
+    ] = True,
+    timeout: Annotated[
+        float, typer.Option(help="Seconds to wait for the outcome and the endpoint update")
+    ] = 900.0,
 ) -> None:
-    """Roll the endpoint back: publish to the RollbackTopic."""
+    """Roll the endpoint back: publish to the RollbackTopic, then print what became of it."""
+    from sagebuild.cli_support import rollback as rollback_support
+
+    target = target_of(ctx)
     message = {} if to is None else {"version": to}
-    message_id = _publish(target_of(ctx), "RollbackTopic", message, "sagebuild rollback")
     what = f"version {to}" if to is not None else "the previous version"
-    console.print(f"rollback to {what} requested: message {message_id}")
+    if not wait:
+        message_id = _publish(target, "RollbackTopic", message, "sagebuild rollback")
+        console.print(f"rollback to {what} requested: message {message_id}")
+        return
+    target.output("RollbackTopic")  # no such output: say so before subscribing anything
+    outcome = rollback_support.request_and_wait(
+        target,
+        lambda: _publish(target, "RollbackTopic", message, "sagebuild rollback"),
+        timeout,
+        say=lambda line: err_console.print(line, markup=False, highlight=False, soft_wrap=True),
+    )
+    console.print(outcome.text(), markup=False, highlight=False, soft_wrap=True)
+    if not outcome.done:
+        raise typer.Exit(1)
+
+
+# --- the endpoint --------------------------------------------------------------------------
+
+
+@app.command("invoke")
+def invoke_command(
+    ctx: typer.Context,
+    file: Annotated[
+        Path | None, typer.Option("--file", help="Request body from this file ('-': stdin)")
+    ] = None,
+    body: Annotated[str | None, typer.Option("--body", help="Request body as text")] = None,
+    content_type: Annotated[
+        str, typer.Option(help="Content type of the request body")
+    ] = "text/csv",
+    accept: Annotated[
+        str | None, typer.Option(help="Content type wanted (default: the model's own)")
+    ] = None,
+) -> None:
+    """InvokeEndpoint on the stack's endpoint; print the answer's body."""
+    from sagebuild.cli_support import endpoint
+
+    payload = endpoint.request_body(file, body)
+    answer, _kind = endpoint.invoke(target_of(ctx), payload, content_type, accept)
+    typer.echo(answer, nl=False)
+    if sys.stdout.isatty() and not answer.endswith(b"\n"):
+        typer.echo("")  # a prompt on a line of its own; a pipe gets the body as it is
 
 
 @app.command("ask")

@@ -3,7 +3,10 @@
 Packaging zips every local `CodeUri` (its code, plus the third-party packages of its
 `requirements.txt` installed for the Lambda platform, boto3 left to the runtime) and uploads it
 (and every local `DefinitionUri`) to an S3 bucket, rewriting the template to point there. The
-dependency install is cached by the requirements file's hash under `.sagebuild/build/`. The
+platform is the template's: `Globals.Function.Runtime` (python3.13) and `Architectures`
+(the `Architecture` stack parameter, x86_64 or arm64), so pip fetches the binary wheels of that
+Python for manylinux2014_x86_64 or manylinux2014_aarch64. The dependency install is cached by
+the requirements file's hash and the platform under `.sagebuild/build/`. The
 SAM transform is left to CloudFormation (`Transform: AWS::Serverless-2016-10-31`, hence
 CAPABILITY_AUTO_EXPAND). Stack operations stream the stack events to a callback until the stack
 reaches a final status. `publish` uploads the packaged template too and returns the console's
@@ -28,17 +31,21 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from sagebuild import assets
 from sagebuild.cli_support.errors import UserError
 from sagebuild.packaging import iter_package_files, rewrite_local_uris, sha256_of
 
 CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"]
-REPO_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_TEMPLATE = REPO_ROOT / "template.yaml"
+#: The stack's folder (template.yaml, lambdas/...): bundled, or the editable checkout's.
+REPO_ROOT = assets.root()
+DEFAULT_TEMPLATE = assets.template()
 EventCallback = Callable[[dict[str, Any]], None]
 PipRunner = Callable[[list[str]], None]
-#: The Lambda runtime the zips are built for (template.yaml: python3.11 on x86_64).
-LAMBDA_PLATFORM = ["--platform", "manylinux2014_x86_64", "--implementation", "cp"]
-LAMBDA_PYTHON = "3.11"
+#: pip's platform tag for each Lambda architecture (binary wheels only: pydantic-core).
+LAMBDA_PLATFORMS = {"x86_64": "manylinux2014_x86_64", "arm64": "manylinux2014_aarch64"}
+#: When the template does not say (template.yaml: python3.13, the Architecture parameter).
+DEFAULT_RUNTIME = "python3.13"
+DEFAULT_ARCHITECTURE = "x86_64"
 #: Packages the Lambda runtime provides: never bundled, even when a dependency pulls them in.
 RUNTIME_PACKAGES = frozenset({"boto3", "botocore", "s3transfer"})
 REQUIREMENTS = "requirements.txt"
@@ -64,17 +71,95 @@ def _join(prefix: str, key: str) -> str:
     return f"{prefix.strip('/')}/{key}" if prefix.strip("/") else key
 
 
-def pip_arguments(requirements: Path, target: Path) -> list[str]:
+@dataclass(frozen=True)
+class LambdaPlatform:
+    """The runtime and architecture the Lambda zips are built for."""
+
+    runtime: str = DEFAULT_RUNTIME
+    architecture: str = DEFAULT_ARCHITECTURE
+
+    def __post_init__(self) -> None:
+        if not re.fullmatch(r"python3\.\d+", self.runtime):
+            raise UserError(f"unsupported Lambda runtime {self.runtime} (python3.x only)")
+        if self.architecture not in LAMBDA_PLATFORMS:
+            raise UserError(
+                f"unsupported Lambda architecture {self.architecture} "
+                f"(one of {', '.join(LAMBDA_PLATFORMS)})"
+            )
+
+    @property
+    def python_version(self) -> str:
+        """`python3.13` → `3.13` (pip's --python-version)."""
+        return self.runtime.removeprefix("python")
+
+    def pip_options(self) -> list[str]:
+        return [
+            "--platform",
+            LAMBDA_PLATFORMS[self.architecture],
+            "--implementation",
+            "cp",
+            "--python-version",
+            self.python_version,
+            "--only-binary=:all:",
+        ]
+
+
+def _resolve(value: Any, template: dict[str, Any], parameters: dict[str, str]) -> Any:
+    """A literal, or a `{"Ref": P}` to a stack parameter: the given value, else its Default."""
+    if isinstance(value, dict) and set(value) == {"Ref"}:
+        name = value["Ref"]
+        if name in parameters:
+            return parameters[name]
+        return ((template.get("Parameters") or {}).get(name) or {}).get("Default")
+    return value
+
+
+def lambda_platform(
+    template: dict[str, Any], parameters: dict[str, str] | None = None
+) -> LambdaPlatform:
+    """The template's `Globals.Function` Runtime and Architectures (a `!Ref` to a parameter is
+    resolved with `parameters`, then the parameter's Default). Every function of the template
+    must agree: one set of dependency wheels is built per code folder."""
+    parameters = parameters or {}
+    function_globals = (template.get("Globals") or {}).get("Function") or {}
+    found = set()
+    functions = [
+        resource.get("Properties") or {}
+        for resource in (template.get("Resources") or {}).values()
+        if resource.get("Type") == "AWS::Serverless::Function"
+    ]
+    for properties in functions or [{}]:
+        runtime = _resolve(
+            properties.get("Runtime", function_globals.get("Runtime", DEFAULT_RUNTIME)),
+            template,
+            parameters,
+        )
+        architectures = _resolve(
+            properties.get("Architectures", function_globals.get("Architectures")),
+            template,
+            parameters,
+        ) or [DEFAULT_ARCHITECTURE]
+        [architecture] = [_resolve(a, template, parameters) for a in architectures]
+        found.add((str(runtime), str(architecture)))
+    if len(found) != 1:
+        raise UserError(
+            "the template's functions mix runtimes or architectures: "
+            + ", ".join(f"{r} {a}" for r, a in sorted(found))
+        )
+    [(runtime, architecture)] = found
+    return LambdaPlatform(runtime, architecture)
+
+
+def pip_arguments(
+    requirements: Path, target: Path, platform: LambdaPlatform | None = None
+) -> list[str]:
     """`pip` arguments installing `requirements` into `target` for the Lambda platform
     (binary wheels only: pydantic-core is compiled)."""
     return [
         "install",
         "--target",
         str(target),
-        *LAMBDA_PLATFORM,
-        "--python-version",
-        LAMBDA_PYTHON,
-        "--only-binary=:all:",
+        *(platform or LambdaPlatform()).pip_options(),
         "--no-compile",
         "--disable-pip-version-check",
         "--quiet",
@@ -111,11 +196,18 @@ def _drop_runtime_packages(directory: Path) -> None:
                 path.unlink()
 
 
-def install_dependencies(requirements: Path, cache_dir: Path, pip: PipRunner = run_pip) -> Path:
-    """The directory holding `requirements` installed for Lambda, cached by their hash."""
+def install_dependencies(
+    requirements: Path,
+    cache_dir: Path,
+    pip: PipRunner = run_pip,
+    platform: LambdaPlatform | None = None,
+) -> Path:
+    """The directory holding `requirements` installed for the Lambda `platform`, cached by
+    their hash and the platform."""
     requirements = Path(requirements)
+    platform = platform or LambdaPlatform()
     digest = hashlib.sha256(
-        requirements.read_bytes() + " ".join([*LAMBDA_PLATFORM, LAMBDA_PYTHON]).encode()
+        requirements.read_bytes() + " ".join(platform.pip_options()).encode()
     ).hexdigest()[:16]
     target = Path(cache_dir) / "deps" / digest
     if (target / _COMPLETE).is_file():
@@ -123,7 +215,7 @@ def install_dependencies(requirements: Path, cache_dir: Path, pip: PipRunner = r
     partial = target.with_name(f"{digest}.partial")
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(parents=True)
-    pip(pip_arguments(requirements, partial))
+    pip(pip_arguments(requirements, partial, platform))
     _drop_runtime_packages(partial)
     (partial / _COMPLETE).write_text(f"{requirements}\n", encoding="utf-8")
     shutil.rmtree(target, ignore_errors=True)
@@ -166,6 +258,7 @@ class Packager:
     cache_dir: Path | None = None
     pip: PipRunner = run_pip
     on_message: Callable[[str], None] = field(default=lambda text: None)
+    platform: LambdaPlatform = field(default_factory=LambdaPlatform)
 
     def __post_init__(self) -> None:
         self._done: dict[Path, str] = {}
@@ -178,9 +271,12 @@ class Packager:
         requirements = code_dir / REQUIREMENTS
         if not requirements.is_file():
             return None
-        cache_dir = self.cache_dir or self.base_dir / ".sagebuild" / "build"
-        self.on_message(f"installing {requirements.relative_to(self.base_dir)} for Lambda")
-        return install_dependencies(requirements, cache_dir, self.pip)
+        cache_dir = self.cache_dir or default_cache_dir(self.base_dir)
+        self.on_message(
+            f"installing {requirements.relative_to(self.base_dir)} for Lambda "
+            f"({self.platform.runtime}, {self.platform.architecture})"
+        )
+        return install_dependencies(requirements, cache_dir, self.pip, self.platform)
 
     def code_uri(self, uri: str) -> str:
         path = (self.base_dir / uri).resolve()
@@ -207,6 +303,14 @@ class Packager:
         return {"Bucket": self.bucket, "Key": key}
 
 
+def default_cache_dir(base_dir: Path) -> Path:
+    """`<base_dir>/.sagebuild/build`; `./.sagebuild/build` when the template is the one bundled
+    in the installed package (never write into site-packages)."""
+    if assets.is_bundled() and Path(base_dir).resolve() == assets.root().resolve():
+        return Path.cwd() / ".sagebuild" / "build"
+    return Path(base_dir) / ".sagebuild" / "build"
+
+
 def package(
     template: dict[str, Any],
     base_dir: Path,
@@ -217,12 +321,15 @@ def package(
     cache_dir: Path | None = None,
     pip: PipRunner = run_pip,
     on_message: Callable[[str], None] = lambda text: None,
+    parameters: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """A copy of the SAM template with local CodeUri/DefinitionUri uploaded to S3.
 
     A code directory with a `requirements.txt` gets its packages bundled (installed with `pip`
-    for the Lambda platform, cached under `cache_dir`, default `<base_dir>/.sagebuild/build`).
+    for the template's runtime and architecture, `parameters` resolving a `!Ref Architecture`;
+    cached under `cache_dir`, default `default_cache_dir(base_dir)`).
     """
+    platform = lambda_platform(template, parameters)
     packaged = copy.deepcopy(template)
     with tempfile.TemporaryDirectory(prefix="sagebuild-package-") as build_dir:
         packager = Packager(
@@ -234,6 +341,7 @@ def package(
             cache_dir=cache_dir,
             pip=pip,
             on_message=on_message,
+            platform=platform,
         )
         rewrite_local_uris(packaged, packager.code_uri, packager.definition_uri)
     return packaged
@@ -356,17 +464,55 @@ WheelBuilder = Callable[[Path, Path], Path]
 
 
 def build_wheel(project: Path, out_dir: Path) -> Path:
-    """The sagebuild wheel (the helpers the notebooks import), built with pip, no deps."""
+    """The sagebuild wheel (the helpers the notebooks import), no deps: built with pip from
+    `project` (or the editable checkout) when it is the source, else repacked from the
+    installed package (a wheel install has no source to build from)."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    run_pip(["wheel", "--quiet", "--no-deps", "--wheel-dir", str(out_dir), str(project)])
+    source = project if (Path(project) / "pyproject.toml").is_file() else assets.project_dir()
+    if source is None:
+        return _repack_installed(out_dir)
+    run_pip(["wheel", "--quiet", "--no-deps", "--wheel-dir", str(out_dir), str(source)])
     [wheel] = sorted(out_dir.glob("sagebuild-*.whl"))
+    return wheel
+
+
+def _repack_installed(out_dir: Path) -> Path:
+    """The installed sagebuild distribution as a wheel again (its files and metadata, RECORD
+    rewritten; no caches, nothing the installer added)."""
+    import base64
+    from importlib import metadata
+
+    dist = metadata.distribution("sagebuild")
+    version = dist.version
+    info = f"sagebuild-{version}.dist-info"
+    skipped = {"RECORD", "INSTALLER", "REQUESTED", "direct_url.json"}
+    entries: dict[str, bytes] = {}
+    for file in dist.files or []:
+        name = file.as_posix()
+        if name.startswith("..") or "__pycache__" in name or name.endswith((".pyc", ".pyo")):
+            continue
+        if name.startswith(info + "/") and name.rsplit("/", 1)[1] in skipped:
+            continue
+        path = Path(str(file.locate()))
+        if path.is_file():
+            entries[name] = path.read_bytes()
+    record = []
+    for name, body in entries.items():
+        digest = base64.urlsafe_b64encode(hashlib.sha256(body).digest()).rstrip(b"=").decode()
+        record.append(f"{name},sha256={digest},{len(body)}")
+    record.append(f"{info}/RECORD,,")
+    entries[f"{info}/RECORD"] = ("\n".join(record) + "\n").encode()
+    wheel = out_dir / f"sagebuild-{version}-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name in sorted(entries, key=lambda n: (n.startswith(info), n)):
+            archive.writestr(zipfile.ZipInfo(name, _FIXED_DATE), entries[name])
     return wheel
 
 
 def upload_notebooks(
     s3: Any,
     code_bucket: str,
-    project: Path = REPO_ROOT,
+    project: Path | None = None,
     *,
     wheel: WheelBuilder = build_wheel,
     on_message: Callable[[str], None] = lambda text: None,
@@ -374,8 +520,10 @@ def upload_notebooks(
     """Put the notebooks, the examples they use and the helper wheel under notebooks/.
 
     The notebook instance's OnStart script copies s3://<CodeBucket>/notebooks/ into
-    ~/SageMaker/sagebuild and installs the wheel into its python3 kernel.
+    ~/SageMaker/sagebuild and installs the wheel into its python3 kernel. `project`: the folder
+    with notebooks/ and examples/ (default: the bundled assets, or the checkout's).
     """
+    project = Path(project) if project is not None else assets.root()
     files: list[tuple[Path, str]] = [
         (path, f"notebooks/{path.name}")
         for path in sorted((project / "notebooks").glob("*"))
@@ -415,12 +563,23 @@ def deploy(
     bucket = bucket or default_bucket(session, region)
     ensure_bucket(s3, bucket, region)
     template = load_template(template_path)
+    existing = describe(cfn, stack)
+    # The values the stack will have: the given ones over the existing stack's (UsePreviousValue).
+    values = {
+        p["ParameterKey"]: p.get("ParameterValue", "")
+        for p in (existing or {}).get("Parameters") or []
+    } | dict(parameters or {})
     on_message(f"packaging {template_path.name} to s3://{bucket}/{prefix}")
     packaged = package(
-        template, template_path.parent, s3, bucket, prefix or stack, on_message=on_message
+        template,
+        template_path.parent,
+        s3,
+        bucket,
+        prefix or stack,
+        on_message=on_message,
+        parameters=values,
     )
     template_url = upload_template(s3, packaged, bucket, prefix or stack, region)
-    existing = describe(cfn, stack)
     if existing is not None and existing["StackStatus"] == "ROLLBACK_COMPLETE":
         raise UserError(
             f"stack {stack} is ROLLBACK_COMPLETE (its creation failed): "
@@ -457,7 +616,8 @@ def deploy(
         raise StackFailed(f"stack {stack} ended {final['StackStatus']}: {reason}")
     outputs = {o["OutputKey"]: o["OutputValue"] for o in final.get("Outputs") or []}
     if outputs.get("CodeBucket"):
-        upload_notebooks(s3, outputs["CodeBucket"], template_path.parent, on_message=on_message)
+        home = template_path.parent if (template_path.parent / "notebooks").is_dir() else None
+        upload_notebooks(s3, outputs["CodeBucket"], home, on_message=on_message)
     return outputs
 
 
@@ -490,9 +650,19 @@ def publish(
     prefix: str = "sagebuild",
     stack: str = "sagebuild",
     template_path: Path = DEFAULT_TEMPLATE,
+    architecture: str | None = None,
 ) -> tuple[str, str]:
-    """Upload the packaged template and its code; (template URL, quick-create URL)."""
+    """Upload the packaged template and its code; (template URL, quick-create URL).
+
+    The code is built for one architecture (`architecture`, default the template's): the
+    published template's `Architecture` parameter then allows only that one."""
     s3 = session.client("s3")
-    packaged = package(load_template(template_path), template_path.parent, s3, bucket, prefix)
+    template = load_template(template_path)
+    parameters = {"Architecture": architecture} if architecture else {}
+    packaged = package(template, template_path.parent, s3, bucket, prefix, parameters=parameters)
+    declared = (packaged.get("Parameters") or {}).get("Architecture")
+    if declared is not None:
+        chosen = lambda_platform(template, parameters).architecture
+        declared.update(Default=chosen, AllowedValues=[chosen])
     template_url = upload_template(s3, packaged, bucket, prefix, region)
     return template_url, quick_create_url(region, template_url, stack)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from sagebuild import assets
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+EXAMPLES = assets.examples()
 IRIS = EXAMPLES / "iris"
 BYOD = EXAMPLES / "byod"
 SPECIES = ["setosa", "versicolor", "virginica"]

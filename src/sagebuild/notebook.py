@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from sagebuild import assets
 from sagebuild.session import Stack
 
 DEFAULT_STATE_DIR = ".sagebuild/local"
@@ -139,11 +140,11 @@ def connect(
 
 
 def examples_dir() -> Path:
-    """The `examples/` folder: next to the notebooks, above them, or in the source checkout."""
+    """The `examples/` folder: next to the notebooks, above them, or the bundled one."""
     found = _find_upwards(Path("examples"), Path.cwd())
     if found is not None and (found / "iris").is_dir():
         return found
-    return Path(__file__).resolve().parents[2] / "examples"
+    return assets.examples()
 
 
 def follow_run(stack: Stack, execution_arn: str, timeout: float = 600) -> dict:

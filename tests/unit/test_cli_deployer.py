@@ -32,9 +32,9 @@ def _project(tmp_path: Path) -> Path:
         "Globals:\n  Function:\n    CodeUri: code/\n"
         "Resources:\n"
         "  Fn:\n    Type: AWS::Serverless::Function\n"
-        "    Properties: {Handler: handler.handler, Runtime: python3.11}\n"
+        "    Properties: {Handler: handler.handler, Runtime: python3.13}\n"
         "  Other:\n    Type: AWS::Serverless::Function\n"
-        "    Properties: {CodeUri: s3://already/there.zip, Handler: h.h, Runtime: python3.11}\n"
+        "    Properties: {CodeUri: s3://already/there.zip, Handler: h.h, Runtime: python3.13}\n"
         "  Flow:\n    Type: AWS::Serverless::StateMachine\n"
         "    Properties:\n      DefinitionUri: flow.asl.json\n"
         "      DefinitionSubstitutions: {FnArn: !GetAtt Fn.Arn}\n"
@@ -157,7 +157,7 @@ def test_package_bundles_the_requirements_for_the_lambda_platform_without_boto3(
     (arguments,) = pip.calls
     assert arguments[:1] == ["install"]
     assert "--platform manylinux2014_x86_64 --implementation cp" in " ".join(arguments)
-    assert arguments[arguments.index("--python-version") + 1] == "3.11"
+    assert arguments[arguments.index("--python-version") + 1] == "3.13"
     assert "--only-binary=:all:" in arguments
     assert arguments[-2:] == ["-r", str(tmp_path / "code" / "requirements.txt")]
 
@@ -230,3 +230,113 @@ def test_notebooks_examples_and_the_helper_wheel_are_uploaded_for_the_notebook_i
     assert "notebooks/examples/iris/iris.csv" in stored
     assert "notebooks/examples/byod/serve" in stored
     assert "notebooks/wheel/sagebuild-0.1.0-py3-none-any.whl" in stored
+
+
+def _with_architecture(tmp_path: Path) -> Path:
+    """The project of `_with_requirements`, its functions on `!Ref Architecture` (python3.13)."""
+    template_path = _with_requirements(tmp_path)
+    text = template_path.read_text().replace(
+        "Globals:\n  Function:\n    CodeUri: code/\n",
+        "Parameters:\n  Architecture:\n    Type: String\n    Default: x86_64\n"
+        "    AllowedValues: [x86_64, arm64]\n"
+        "Globals:\n  Function:\n    CodeUri: code/\n    Runtime: python3.13\n"
+        "    Architectures: [!Ref Architecture]\n",
+    )
+    template_path.write_text(text.replace(", Runtime: python3.13}", "}"))
+    return template_path
+
+
+def test_the_lambda_platform_is_the_templates_runtime_and_architecture_parameter(tmp_path):
+    template = deployer.load_template(_with_architecture(tmp_path))
+
+    assert deployer.lambda_platform(template) == deployer.LambdaPlatform("python3.13", "x86_64")
+    arm = deployer.lambda_platform(template, {"Architecture": "arm64"})
+    assert arm.pip_options() == [
+        "--platform", "manylinux2014_aarch64", "--implementation", "cp",
+        "--python-version", "3.13", "--only-binary=:all:",
+    ]  # fmt: skip
+    with pytest.raises(deployer.UserError, match="unsupported Lambda architecture sparc"):
+        deployer.lambda_platform(template, {"Architecture": "sparc"})
+
+
+def test_functions_that_disagree_on_the_runtime_are_refused(tmp_path):
+    template = deployer.load_template(_with_architecture(tmp_path))
+    template["Resources"]["Fn"]["Properties"]["Runtime"] = "python3.12"
+
+    with pytest.raises(deployer.UserError, match="mix runtimes or architectures"):
+        deployer.lambda_platform(template)
+
+
+def test_package_bundles_arm64_wheels_when_the_architecture_parameter_is_arm64(tmp_path):
+    template_path = _with_architecture(tmp_path)
+    pip = FakePip()
+
+    for architecture in ("arm64", "x86_64", "arm64"):
+        deployer.package(
+            deployer.load_template(template_path),
+            tmp_path,
+            RecordingS3(),
+            "b",
+            cache_dir=tmp_path / "cache",
+            pip=pip,
+            parameters={"Architecture": architecture},
+        )
+
+    platforms = [arguments[arguments.index("--platform") + 1] for arguments in pip.calls]
+    assert platforms == ["manylinux2014_aarch64", "manylinux2014_x86_64"]  # each cached apart
+    assert all(a[a.index("--python-version") + 1] == "3.13" for a in pip.calls)
+
+
+def test_publish_pins_the_architecture_it_built_for(tmp_path, monkeypatch):
+    import json
+
+    template_path = _with_architecture(tmp_path)
+    s3, built_for = RecordingS3(), []
+
+    def install(requirements, cache_dir, pip, platform):
+        built_for.append(platform)
+        return None
+
+    monkeypatch.setattr(deployer, "install_dependencies", install)
+
+    class Session:
+        def client(self, name: str) -> RecordingS3:
+            return s3
+
+    deployer.publish(
+        Session(), region="us-east-1", bucket="b", template_path=template_path,
+        architecture="arm64",
+    )  # fmt: skip
+
+    published = json.loads(s3.files["b/sagebuild/template.json"])
+    assert published["Parameters"]["Architecture"]["AllowedValues"] == ["arm64"]
+    assert published["Parameters"]["Architecture"]["Default"] == "arm64"
+    assert built_for == [deployer.LambdaPlatform("python3.13", "arm64")]
+
+
+def test_the_dependency_cache_never_goes_into_the_installed_package(tmp_path, monkeypatch):
+    from sagebuild import assets
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(assets, "is_bundled", lambda: True)
+
+    assert deployer.default_cache_dir(assets.root()) == tmp_path / ".sagebuild" / "build"
+    assert deployer.default_cache_dir(tmp_path / "p") == tmp_path / "p" / ".sagebuild" / "build"
+
+
+def test_an_editable_install_reads_the_checkouts_files_and_setup_bundles_the_same_ones():
+    import ast
+
+    from sagebuild import assets
+
+    root = Path(__file__).resolve().parents[2]
+    assert assets.root() == root and not assets.is_bundled()
+    assert root / "template.yaml" == deployer.DEFAULT_TEMPLATE
+    bundled = {
+        node.targets[0].id: ast.literal_eval(node.value)
+        for node in ast.parse((root / "setup.py").read_text()).body
+        if isinstance(node, ast.Assign)
+        and getattr(node.targets[0], "id", "") in {"FILES", "FOLDERS"}
+    }
+    assert bundled == {"FILES": assets.FILES, "FOLDERS": assets.FOLDERS}
+    assert all((root / name).exists() for name in (*assets.FILES, *assets.FOLDERS))

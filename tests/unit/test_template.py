@@ -107,6 +107,44 @@ def test_template_transforms_offline_with_sam_translator(monkeypatch):
     assert "Rules" in out
 
 
+def test_functions_run_python313_on_the_architecture_the_stack_parameter_chooses():
+    architecture = TEMPLATE["Parameters"]["Architecture"]
+
+    assert GLOBAL_FUNCTION["Runtime"] == "python3.13"
+    assert GLOBAL_FUNCTION["Architectures"] == [{"Ref": "Architecture"}]
+    assert architecture["AllowedValues"] == ["x86_64", "arm64"]
+    assert architecture["Default"] == "x86_64"
+    overrides = {
+        logical_id: {k: function["Properties"][k] for k in ("Runtime", "Architectures")}
+        for logical_id, function in _functions().items()
+        if {"Runtime", "Architectures"} & set(function["Properties"])
+    }
+    assert overrides == {}, "every function takes Runtime and Architectures from Globals"
+
+
+@pytest.mark.parametrize("architecture", ["x86_64", "arm64"])
+def test_the_architecture_parameter_reaches_every_transformed_function(architecture, monkeypatch):
+    from samtranslator.translator.transform import transform
+
+    class NoManagedPolicies:
+        def load(self) -> dict:
+            return {}
+
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    packaged = yaml_parse(TEXT)
+    packaged["Globals"]["Function"]["CodeUri"] = "s3://bucket/lambdas.zip"
+    packaged["Resources"]["AlexaFunction"]["Properties"]["CodeUri"] = "s3://bucket/alexa.zip"
+    packaged["Resources"]["PipelineStateMachine"]["Properties"]["DefinitionUri"] = "s3://b/a.json"
+
+    out = transform(packaged, {"Architecture": architecture}, NoManagedPolicies())
+
+    functions = [r for r in out["Resources"].values() if r["Type"] == "AWS::Lambda::Function"]
+    assert functions
+    for function in functions:
+        assert function["Properties"]["Runtime"] == "python3.13"
+        assert function["Properties"]["Architectures"] == [{"Ref": "Architecture"}]
+
+
 # --- code the template points at ------------------------------------------------------------
 
 

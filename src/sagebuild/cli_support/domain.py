@@ -1,19 +1,21 @@
 """The one place the CLI reaches the deployed domain code in `lambdas/` (config, naming).
 
 The domain modules are deployed as the Lambda `CodeUri`, not installed as a package; the CLI
-puts `lambdas/` on `sys.path` here, once, and imports from it.
+puts `lambdas/` (located by `sagebuild.assets`: bundled in the wheel, or the editable checkout's)
+on `sys.path` here, once, and imports from it.
 """
 
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from types import ModuleType
 
+from sagebuild import assets
 from sagebuild.cli_support.errors import UserError
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
-LAMBDAS = REPO_ROOT / "lambdas"
+#: The folder holding template.yaml, statemachine/, lambdas/... (`sagebuild.assets.root()`).
+REPO_ROOT = assets.root()
+LAMBDAS = assets.lambdas()
 
 
 def _ensure_path() -> None:

@@ -23,6 +23,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from sagebuild import assets
 from sagebuild.local import deploy
 from sagebuild.local.moto_ext import events_delivery, install_all, stepfunctions
 from sagebuild.local.moto_ext.lambda_runner import install_thread_environ
@@ -31,8 +32,9 @@ LOG = logging.getLogger(__name__)
 
 REGION = "us-east-1"
 ACCOUNT_ID = "123456789012"
-REPO_ROOT = Path(__file__).resolve().parents[3]
-DEFAULT_TEMPLATE = REPO_ROOT / "template.yaml"
+#: The stack's folder (template.yaml, lambdas/...): bundled, or the editable checkout's.
+REPO_ROOT = assets.root()
+DEFAULT_TEMPLATE = assets.template()
 # The local stack waits less between polls and has a skill id, so `sagebuild ask` works.
 LOCAL_SKILL_ID = "amzn1.ask.skill.00000000-0000-4000-8000-00000000local"
 DEFAULT_PARAMETERS = {"PollFloorSeconds": "1", "AlexaSkillId": LOCAL_SKILL_ID}
