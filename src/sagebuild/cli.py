@@ -25,6 +25,7 @@ from rich.markup import escape
 from typer.core import TyperGroup
 
 from sagebuild.cli_support import domain, graph, logs, runs, service
+from sagebuild.cli_support import project as project_file
 from sagebuild.cli_support.aws import Target, resolve_target, state_dir_default
 from sagebuild.cli_support.errors import UserError, one_line
 from sagebuild.cli_support.render import (
@@ -85,6 +86,7 @@ class Options:
     local: bool | None
     state_dir: Path
     target: Target | None = None
+    project: project_file.Project | None = None
 
 
 @app.callback()
@@ -107,7 +109,9 @@ def main(
         Path, typer.Option(help="State dir of the local stack", envvar="SAGEBUILD_STATE_DIR")
     ] = Path(".sagebuild/local"),
 ) -> None:
-    ctx.obj = Options(stack, region, profile, endpoint_url, local, state_dir)
+    ctx.obj = Options(
+        stack, region, profile, endpoint_url, local, state_dir, project=project_file.load()
+    )
 
 
 def _options(ctx: typer.Context) -> Options:
@@ -118,12 +122,25 @@ def _options(ctx: typer.Context) -> Options:
     return options
 
 
+def _project_region(options: Options) -> str | None:
+    """sagebuild.toml's region, unless the environment names one (flags > env > file)."""
+    if os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION"):
+        return None
+    return options.project.region if options.project else None
+
+
+def _stack_name(options: Options) -> str | None:
+    """--stack, else $SAGEBUILD_STACK, else sagebuild.toml's [stack] name (None: default)."""
+    project_stack = options.project.stack if options.project else None
+    return options.stack or os.environ.get("SAGEBUILD_STACK") or project_stack
+
+
 def target_of(ctx: typer.Context) -> Target:
     options = _options(ctx)
     if options.target is None:
         options.target = resolve_target(
-            stack=options.stack,
-            region=options.region,
+            stack=_stack_name(options),
+            region=options.region or _project_region(options),
             profile=options.profile,
             endpoint_url=options.endpoint_url,
             local=options.local,
@@ -267,8 +284,8 @@ def local_up(
 ) -> None:
     """Start the local stack in the background and deploy the template into it."""
     options = _options(ctx)
-    stack = options.stack or _stack_default()
-    parameters = {k: str(v) for k, v in _pairs(parameter).items()}
+    stack = _stack_name(options) or _stack_default()
+    parameters = _stack_parameters(options, parameter)
     if not as_json:
         err_console.print(f"starting the local stack ({options.state_dir}) ...")
     server, started = service.start_server(
@@ -303,6 +320,14 @@ def _stack_default() -> str:
     from sagebuild.cli_support.aws import stack_default
 
     return stack_default()
+
+
+def _stack_parameters(options: Options, items: list[str] | None) -> dict[str, str]:
+    """--parameter KEY=VALUE pairs over sagebuild.toml's framework (ConfigFramework)."""
+    found = {k: str(v) for k, v in _pairs(items).items()}
+    if options.project and options.project.framework:
+        found.setdefault("ConfigFramework", options.project.framework)
+    return found
 
 
 def _pairs(items: list[str] | None) -> dict[str, str]:
@@ -424,7 +449,7 @@ def _deploy(
     as_json: bool,
 ) -> None:
     target = target_of(ctx)
-    parameters = _pairs(parameter)
+    parameters = _stack_parameters(_options(ctx), parameter)
     from sagebuild import deployer
 
     template_path = template or deployer.DEFAULT_TEMPLATE
@@ -627,14 +652,42 @@ def _upload_data(target: Target, path: Path, prefix: str) -> list[str]:
     return uris
 
 
+@app.command("init")
+def init(
+    directory: Annotated[Path, typer.Argument(help="Project folder (created if missing)")] = Path(
+        "."
+    ),
+    framework: Annotated[
+        str, typer.Option(help="SCIKIT | XGBOOST | PYTORCH | BYOD", case_sensitive=False)
+    ] = "SCIKIT",
+    force: Annotated[bool, typer.Option(help="Overwrite the project files")] = False,
+) -> None:
+    """Scaffold a project: sagebuild.toml, a training script (or image), sample data."""
+    written = project_file.scaffold(directory, framework, force=force)
+    for path in written:
+        console.print(f"wrote {path}")
+    where = "" if directory == Path(".") else f"cd {directory} && "
+    console.print(
+        f"next: {where}sagebuild local up && sagebuild upload-code && sagebuild upload-data "
+        "&& sagebuild start --wait"
+    )
+
+
 @app.command("upload-code")
 def upload_code(
     ctx: typer.Context,
-    directory: Annotated[Path, typer.Argument(help="Script directory (its .py and .txt files)")],
+    directory: Annotated[
+        Path | None,
+        typer.Argument(help="Script directory (its .py and .txt files) [default: sagebuild.toml]"),
+    ] = None,
     key: Annotated[str, typer.Option(help="Key in the CodeBucket")] = DEFAULT_CODE_KEY,
     as_json: _JSON = False,
 ) -> None:
     """Upload a training script directory as a tar.gz to the stack's CodeBucket."""
+    project = _options(ctx).project
+    directory = directory or (project.code_dir if project else None)
+    if directory is None:
+        raise UserError("name the script directory, or run in a project: sagebuild init")
     target = target_of(ctx)
     uri = _upload_code(target, directory, key)
     current = _stored(target).get("trainsourcefile")
@@ -652,13 +705,22 @@ def upload_code(
 @app.command("upload-data")
 def upload_data(
     ctx: typer.Context,
-    path: Annotated[Path, typer.Argument(help="A file, or a directory (every file in it)")],
+    path: Annotated[
+        Path | None,
+        typer.Argument(help="A file, or a directory (every file in it) [default: sagebuild.toml]"),
+    ] = None,
     prefix: Annotated[
-        str, typer.Option(help="Key prefix in the DataBucket, e.g. train/iris")
-    ] = "train",
+        str | None,
+        typer.Option(help="Key prefix in the DataBucket, e.g. train/iris [default: train]"),
+    ] = None,
     as_json: _JSON = False,
 ) -> None:
     """Upload a data file or directory to the stack's DataBucket."""
+    project = _options(ctx).project
+    path = path or (project.data_dir if project else None)
+    if path is None:
+        raise UserError("name the data file or directory, or run in a project: sagebuild init")
+    prefix = prefix or (project.data_prefix if project else None) or "train"
     target = target_of(ctx)
     uris = _upload_data(target, path, prefix)
     if as_json:
@@ -755,8 +817,9 @@ def start(
     ] = False,
     as_json: _JSON = False,
 ) -> None:
-    """Start a run: publish to the LaunchTopic."""
-    overrides = parse_assignments(set_)
+    """Start a run: publish to the LaunchTopic (sagebuild.toml's [parameters], then --set)."""
+    project = _options(ctx).project
+    overrides = {**(project.parameters if project else {}), **parse_assignments(set_)}
     target = target_of(ctx)
     if overrides:
         _check_overrides(target, overrides)

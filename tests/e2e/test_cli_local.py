@@ -551,17 +551,32 @@ def test_reject_fails_the_run_and_keeps_the_live_version(cli, local, monkeypatch
 # --- the local stack as a background process ------------------------------------------------
 
 
-def test_local_up_status_and_down_run_the_real_stack_in_the_background(tmp_path):
-    state = str(tmp_path / "state")
+def test_a_new_project_runs_from_init_to_a_prediction_on_a_background_local_stack(
+    tmp_path, monkeypatch
+):
+    """`sagebuild init && local up && upload-code && upload-data && start --wait` in an
+    empty folder, then the local stack's status, IAM report and stop."""
+    folder = tmp_path / "fresh-project"
     runner = CliRunner()
 
     def sagebuild(*args: str):
-        return runner.invoke(app, ["--state-dir", state, *args])
+        return runner.invoke(app, list(args))
 
+    monkeypatch.delenv("SAGEBUILD_STATE_DIR", raising=False)
+    monkeypatch.delenv("SAGEBUILD_STACK", raising=False)
+    assert "sagebuild local up" in _ok(sagebuild("init", str(folder)))
+    monkeypatch.chdir(folder)
+    state = str(folder / ".sagebuild" / "local")
     up = sagebuild("local", "up", "--json")
     try:
         started = json.loads(_ok(up))
-        assert started["started"] is True
+        assert started["started"] is True and started["stack"] == "fresh-project"
+        assert "fresh-project" in _ok(sagebuild("upload-code"))
+        assert "train/fresh-project/sample.csv" in _ok(sagebuild("upload-data"))
+        out = _ok(sagebuild("start", "--wait", "--reason", "first run of a new project"))
+        assert "SUCCEEDED" in out and "accuracy=" in out
+        answer = _ok(sagebuild("invoke", "--body", "5.0,3.4,1.5,0.2"))
+        assert answer.strip().strip("[]") in ("0", "0.0")
         assert started["endpoint_url"].startswith("http://127.0.0.1:")
         assert "StateMachine" in started["outputs"]
         assert json.loads(_ok(sagebuild("local", "status", "--json")))["running"] is True
