@@ -40,7 +40,11 @@ def pipeline() -> Pipeline:
     """The stack's pipeline, from the settings (read on first use)."""
     settings = get_settings()
     return Pipeline(
-        settings.state_machine_arn, settings.launch_topic_arn, settings.rollback_topic_arn
+        settings.state_machine_arn,
+        settings.launch_topic_arn,
+        settings.rollback_topic_arn,
+        stack_name=settings.stack_name,
+        endpoint_name=settings.endpoint_name,
     )
 
 
@@ -156,6 +160,22 @@ class LastBuildIntentHandler(AbstractRequestHandler):
         return answer(handler_input, text)
 
 
+class JobDetailsIntentHandler(AbstractRequestHandler):
+    """The latest build's state, start time and elapsed time, and those of its running job."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return is_intent_name("JobDetailsIntent")(handler_input)
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        stack = pipeline()
+        latest = stack.latest_execution()
+        if latest is None:
+            return answer(handler_input, speech.NO_RUNS)
+        if latest.running:
+            return answer(handler_input, speech.running_details(stack.progress(latest), now()))
+        return answer(handler_input, speech.finished_details(stack.outcome(latest), now()))
+
+
 class InfoIntentHandler(AbstractRequestHandler):
     def can_handle(self, handler_input: HandlerInput) -> bool:
         return is_intent_name("InfoIntent")(handler_input)
@@ -175,16 +195,23 @@ class RollbackIntentHandler(AbstractRequestHandler):
         spoken = (slot.value or "").strip() if slot is not None else ""
         version: int | None = None
         if spoken:
-            if not spoken.isdigit() or int(spoken) < 1:
+            # "²" and other non-ASCII digits pass isdigit() but not int().
+            if not (spoken.isascii() and spoken.isdigit()) or int(spoken) < 1:
                 return answer(handler_input, speech.ROLLBACK_BAD_VERSION)
             version = int(spoken)
         stack = pipeline()
         latest = stack.latest_execution()
         if latest is not None and latest.running:
             return answer(handler_input, speech.rollback_busy(stack.progress(latest), now()))
+        deployed = stack.deployed()
+        refusal = speech.nothing_to_roll_back(deployed, version)
+        if refusal is not None:
+            logger.info("rollback not requested", extra={"version": version})
+            return answer(handler_input, refusal)
         message_id = stack.publish_rollback(version)
         logger.info("rollback requested", extra={"message_id": message_id, "version": version})
-        text = speech.ROLLBACK_ONE_BACK if version is None else speech.rollback_to(version)
+        target = deployed.rollback_target(version)
+        text = speech.ROLLBACK_ONE_BACK if target is None else speech.rollback_to(target)
         return answer(handler_input, text)
 
 
@@ -272,6 +299,7 @@ REQUEST_HANDLERS: tuple[type[AbstractRequestHandler], ...] = (
     StopBuildIntentHandler,
     StatusIntentHandler,
     LastBuildIntentHandler,
+    JobDetailsIntentHandler,
     InfoIntentHandler,
     RollbackIntentHandler,
     StopOrCancelIntentHandler,

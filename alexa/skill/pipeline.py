@@ -1,8 +1,9 @@
 """The skill's view of the pipeline: the latest execution, its progress and outcome, stop, launch
-and rollback messages.
+and rollback messages, and the versions the endpoint could be rolled back to.
 
-Reads Step Functions (ListExecutions, DescribeExecution, GetExecutionHistory), stops an
-execution (StopExecution) and publishes to the launch and rollback topics (SNS Publish). Never
+Reads Step Functions (ListExecutions, DescribeExecution, GetExecutionHistory) and SageMaker
+(DescribeEndpoint, ListEndpointConfigs), stops an execution (StopExecution) and publishes to
+the launch and rollback topics (SNS Publish). Never
 sees the Alexa request: it takes ARNs and returns typed results for `skill.intents`.
 boto3 clients come from one cached factory, created on first use (never at import); boto3 honours
 ``AWS_ENDPOINT_URL``, so the local stack and moto can point them elsewhere.
@@ -11,6 +12,7 @@ boto3 clients come from one cached factory, created on first use (never at impor
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,6 +24,9 @@ STOP_ERROR = "StoppedByAlexa"
 STOP_CAUSE = "Stopped by voice request through the sage build Alexa skill."
 HISTORY_PAGE = 20  # events read from either end of an execution history
 RECENT_EXECUTIONS = 20  # executions searched for the last finished one
+# Endpoint configs are named `<stack>-v<N>-<suffix>` (lambdas/domain/naming.py); the skill
+# reads the version back as the rollback function does (lambdas/domain/rollback.py).
+_VERSION_IN_NAME = re.compile(r"-v(\d+)-[0-9a-z]+$")
 
 
 @cache
@@ -68,6 +73,15 @@ class Execution:
 
 
 @dataclass(frozen=True)
+class Work:
+    """One job a run has in progress: "training job", its name and when it started."""
+
+    words: str
+    name: str = ""
+    started_at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class Progress:
     """Where a running execution is: run number, version (once it deploys), current state."""
 
@@ -76,6 +90,29 @@ class Progress:
     state: str | None
     run_number: int | None = None
     work: tuple[str, ...] = ()  # what it has in progress: "training job", "image build", ...
+    jobs: tuple[Work, ...] = ()  # the same, with names and start times
+
+
+@dataclass(frozen=True)
+class Deployed:
+    """The endpoint and the versions the stack has endpoint configs for."""
+
+    endpoint_exists: bool
+    current: int | None = None  # the version the endpoint serves (None: unknown or none)
+    versions: tuple[int, ...] = ()  # every version with an endpoint config, ascending
+
+    def rollback_target(self, version: int | None) -> int | None:
+        """The version a rollback would serve (None: nothing to roll back to).
+
+        Mirrors the rollback function's choice: the named version if it has a config, else
+        the newest version below the current one.
+        """
+        if not self.endpoint_exists:
+            return None
+        if version is not None:
+            return version if version in self.versions else None
+        earlier = [v for v in self.versions if self.current is None or v < self.current]
+        return max(earlier) if earlier else None
 
 
 @dataclass(frozen=True)
@@ -106,10 +143,15 @@ class Pipeline:
         launch_topic_arn: str,
         rollback_topic_arn: str,
         clients: Callable[[str], Any] = client,
+        *,
+        stack_name: str = "",
+        endpoint_name: str = "",
     ) -> None:
         self.state_machine_arn = state_machine_arn
         self.launch_topic_arn = launch_topic_arn
         self.rollback_topic_arn = rollback_topic_arn
+        self.stack_name = stack_name
+        self.endpoint_name = endpoint_name
         self._clients = clients
 
     @property
@@ -119,6 +161,10 @@ class Pipeline:
     @property
     def sns(self) -> Any:
         return self._clients("sns")
+
+    @property
+    def sagemaker(self) -> Any:
+        return self._clients("sagemaker")
 
     # --- reading -------------------------------------------------------------------------
 
@@ -171,6 +217,7 @@ class Pipeline:
             self.current_state(execution),
             run_number=_run_number_of(document),
             work=work_in_progress(document),
+            jobs=jobs_in_progress(document),
         )
 
     def outcome(self, execution: Execution) -> Outcome:
@@ -195,6 +242,34 @@ class Pipeline:
             error=str(described.get("error") or ""),
             cause=str(described.get("cause") or ""),
             run_number=_run_number_of(state),
+        )
+
+    def deployed(self) -> Deployed:
+        """The endpoint's version and every version the stack has an endpoint config for.
+
+        https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DescribeEndpoint.html
+        https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ListEndpointConfigs.html
+        """
+        from botocore.exceptions import ClientError
+
+        try:
+            endpoint = self.sagemaker.describe_endpoint(EndpointName=self.endpoint_name)
+        except ClientError as error:
+            message = str(error.response.get("Error", {}).get("Message", "")).lower()
+            if "could not find" in message or "does not exist" in message:
+                return Deployed(endpoint_exists=False)
+            raise
+        versions = set()
+        paginator = self.sagemaker.get_paginator("list_endpoint_configs")
+        for page in paginator.paginate(NameContains=_sanitise(self.stack_name)):
+            for item in page.get("EndpointConfigs", []):
+                version = version_of(str(item.get("EndpointConfigName", "")))
+                if version is not None:
+                    versions.add(version)
+        return Deployed(
+            endpoint_exists=True,
+            current=version_of(str(endpoint.get("EndpointConfigName", ""))),
+            versions=tuple(sorted(versions)),
         )
 
     def _history(
@@ -288,6 +363,44 @@ _WORK = (
     ("etl", "ETL step"),
     ("postprocess", "post-processing step"),
 )
+
+
+def version_of(name: str) -> int | None:
+    """The version in an endpoint config name (`<stack>-v<N>-<suffix>`), if any."""
+    match = _VERSION_IN_NAME.search(name)
+    return int(match.group(1)) if match else None
+
+
+def _sanitise(text: str) -> str:
+    """The stack name as the pipeline puts it in names (lambdas/domain/naming.py sanitise)."""
+    cleaned = re.sub(r"[^a-z0-9-]+", "-", text.lower())
+    return re.sub(r"-{2,}", "-", cleaned).strip("-") or "sagebuild"
+
+
+def jobs_in_progress(document: dict[str, Any]) -> tuple[Work, ...]:
+    """What a run has in progress, with each job's name and start time."""
+    found = []
+    for key, words in _WORK:
+        record = _section(document, key)
+        if record.get("status") != "InProgress":
+            continue
+        found.append(
+            Work(
+                "tuning job" if record.get("kind") == "tuning" else words,
+                str(record.get("name") or ""),
+                _datetime_or_none(record.get("started_at")),
+            )
+        )
+    return tuple(found)
+
+
+def _datetime_or_none(text: Any) -> datetime | None:
+    if not isinstance(text, str) or not text:
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None
 
 
 def work_in_progress(document: dict[str, Any]) -> tuple[str, ...]:

@@ -25,6 +25,7 @@ class Settings:
     status_topic_arn: str
     skill_id: str
     stack_name: str
+    endpoint_name: str  # the stack's endpoint (the rollback answer reads its version)
 
 
 _VARIABLES = {
@@ -34,6 +35,7 @@ _VARIABLES = {
     "status_topic_arn": "STATUS_TOPIC_ARN",
     "skill_id": "ALEXA_SKILL_ID",
     "stack_name": "STACK_NAME",
+    "endpoint_name": "ENDPOINT_NAME",
 }
 
 

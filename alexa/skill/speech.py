@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 
-from skill.pipeline import Metric, Outcome, Progress
+from skill.pipeline import Deployed, Metric, Outcome, Progress
 
 SKILL_NAME = "Sage build"
 
@@ -20,7 +20,8 @@ WELCOME = (
 REPROMPT = "What would you like to do? You can say start a build, or what is the status."
 HELP = (
     "Sage build trains and deploys your SageMaker model. Say start a build to train a new "
-    "version, is my build done to hear where it is, how did the last build do for its result, "
+    "version, is my build done to hear where it is, give me details on the current job for "
+    "when it started and how long it has run, how did the last build do for its result, "
     "stop the build to stop a running one, or roll back to version 3 to serve an earlier model. "
     "What would you like to do?"
 )
@@ -40,6 +41,10 @@ NOTHING_TO_STOP = "No build is running, so there is nothing to stop."
 ROLLBACK_ONE_BACK = (
     "OK, I've asked sage build to roll the endpoint back to the previous version. "
     "You'll get a notification when it's done."
+)
+ROLLBACK_NO_ENDPOINT = (
+    "There is no endpoint yet, so there is nothing to roll back. Say start a build to train "
+    "and deploy your first version."
 )
 ROLLBACK_BAD_VERSION = (
     "I didn't catch a version number I can roll back to. Say roll back to version, then a "
@@ -99,17 +104,34 @@ def activity(state: str | None) -> str:
 
 def ago(then: datetime, now: datetime) -> str:
     """How long ago, in words: "12 minutes ago", "2 hours and 5 minutes ago", "3 days ago"."""
-    seconds = max(0, int((now - then).total_seconds()))
+    return f"{duration(then, now)} ago"
+
+
+def duration(start: datetime, end: datetime) -> str:
+    """How long from start to end: "12 minutes", "2 hours and 5 minutes", "3 days"."""
+    seconds = max(0, int((end - _utc(start)).total_seconds()))
     if seconds < 60:
-        return "less than a minute ago"
+        return "less than a minute"
     minutes = seconds // 60
     if minutes < 60:
-        return f"{_count(minutes, 'minute')} ago"
+        return _count(minutes, "minute")
     hours, minutes = divmod(minutes, 60)
     if hours < 24:
         rest = f" and {_count(minutes, 'minute')}" if minutes else ""
-        return f"{_count(hours, 'hour')}{rest} ago"
-    return f"{_count(hours // 24, 'day')} ago"
+        return f"{_count(hours, 'hour')}{rest}"
+    return _count(hours // 24, "day")
+
+
+def clock(then: datetime, now: datetime) -> str:
+    """A start time for the ear, in UTC: "10:00 UTC", or "10:00 UTC on November 24"."""
+    then = _utc(then).astimezone(UTC)
+    day = "" if then.date() == now.astimezone(UTC).date() else f" on {then:%B} {then.day}"
+    return f"{then:%H:%M} UTC{day}"
+
+
+def _utc(moment: datetime) -> datetime:
+    """An aware datetime (a naive one is UTC, as boto3 and moto give them)."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _and(items: list[str]) -> str:
@@ -231,3 +253,74 @@ def rollback_busy(progress: Progress, now: datetime) -> str:
         f"{running(progress, now)} Wait for it to finish, or say stop the build, "
         "before rolling back."
     )
+
+
+def running_details(progress: Progress, now: datetime) -> str:
+    """The running build's state, start time and elapsed time, then each job it runs.
+
+    "Your build, run 4, is training. It started at 10:00 UTC and has been running for 12
+    minutes. Its training job demo-r4-abc started at 10:01 UTC and has run for 11 minutes."
+    """
+    started = progress.execution.started_at
+    build = _your_build(progress.version, run_number=progress.run_number)
+    parts = [
+        f"{build} is {activity(progress.state)}. It started at {clock(started, now)} and has "
+        f"been running for {duration(started, now)}."
+    ]
+    for job in progress.jobs:
+        named = f"Its {job.words} {job.name}" if job.name else f"Its {job.words}"
+        if job.started_at is None:
+            parts.append(f"{named} is in progress.")
+        else:
+            parts.append(
+                f"{named} started at {clock(job.started_at, now)} and has run for "
+                f"{duration(job.started_at, now)}."
+            )
+    return " ".join(parts)
+
+
+def finished_details(outcome: Outcome, now: datetime) -> str:
+    """The last build's outcome, start time and how long it ran (no build is running).
+
+    "No build is running. Your last build, run 5, failed 2 minutes ago. It started at 10:00
+    UTC and ran for 10 minutes."
+    """
+    started = outcome.execution.started_at
+    ended = _utc(outcome.execution.stopped_at or now)
+    return (
+        f"No build is running. {finished(outcome, now)} It started at {clock(started, now)} "
+        f"and ran for {duration(started, ended)}."
+    )
+
+
+def nothing_to_roll_back(deployed: Deployed, version: int | None) -> str | None:
+    """Why a rollback has nothing to do, said at once (None: there is something to roll back to)."""
+    if not deployed.endpoint_exists:
+        return ROLLBACK_NO_ENDPOINT
+    others = [v for v in deployed.versions if v != deployed.current]
+    if version is not None:
+        if version == deployed.current:
+            return (
+                f"The endpoint already serves version {version}, so there is nothing to roll back."
+            )
+        if version not in deployed.versions:
+            return f"There is no version {version} to roll back to. {_can_roll_back_to(others)}"
+        return None
+    if deployed.rollback_target(None) is not None:
+        return None
+    if not others:
+        only = f"Version {deployed.current}" if deployed.current is not None else "One version"
+        return f"{only} is the only version deployed, so there is nothing to roll back to yet."
+    return (
+        f"The endpoint serves version {deployed.current}, the earliest there is, so there is "
+        f"nothing to roll back to. {_can_roll_back_to(others)}"
+    )
+
+
+def _can_roll_back_to(versions: list[int]) -> str:
+    if not versions:
+        return "The endpoint has no other version to roll back to."
+    words = [str(v) for v in sorted(versions)]
+    if len(words) == 1:
+        return f"You can roll back to version {words[0]}."
+    return f"You can roll back to version {', '.join(words[:-1])} or {words[-1]}."

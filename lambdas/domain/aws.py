@@ -8,7 +8,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from domain.errors import ParameterTooLarge
+from domain.errors import InvalidParameters, ParameterTooLarge
 
 ClientFactory = Callable[[str], Any]
 
@@ -26,12 +26,39 @@ def is_not_found(error: ClientError) -> bool:
 
 
 def read_json_parameter(aws: ClientFactory, name: str) -> dict:
-    """The JSON object stored in an SSM parameter ({} when the parameter is empty)."""
+    """The JSON object stored in an SSM parameter ({} when the parameter is empty).
+
+    A value that is not a JSON object raises InvalidParameters naming the parameter and, for
+    a syntax error, where it is ("... at line 1, column 37"), so the run's failure says which
+    document to fix rather than repeating the decoder's bare message.
+    """
     value = aws("ssm").get_parameter(Name=name)["Parameter"]["Value"]
-    document = json.loads(value) if value.strip() else {}
+    invalid = f"the parameter document {name} is not valid JSON"
+    try:
+        document = json.loads(value) if value.strip() else {}
+    except json.JSONDecodeError as error:
+        raise InvalidParameters(
+            [f"{invalid}: {error.msg} at line {error.lineno}, column {error.colno}"]
+        ) from None
+    except RecursionError:  # the decoder recurses once per nested array or object
+        raise InvalidParameters(
+            [f"{invalid}: arrays or objects are nested too deeply to read"]
+        ) from None
     if not isinstance(document, dict):
-        raise ValueError(f"SSM parameter {name} does not hold a JSON object")
+        raise InvalidParameters(
+            [f"the parameter document {name} must be a JSON object, got {_json_kind(document)}"]
+        )
     return document
+
+
+def _json_kind(value: Any) -> str:
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, bool) or value is None:
+        return json.dumps(value)
+    return "a number"
 
 
 #: SSM Parameter Store value limits, in characters (PutParameter API reference, `Value`:

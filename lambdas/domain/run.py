@@ -7,15 +7,19 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
 
 from domain import jobs, naming
 from domain.aws import ClientFactory, describe_endpoint, read_json_parameter, split_s3_uri
-from domain.config import merge_overrides, parse_config
+from domain.config import Config, merge_overrides, parse_config
 from domain.context import RunContext, StackResources
 from domain.errors import InvalidParameters
+from domain.requests.common import input_data_config
 from domain.run_table import RunTable
 from domain.settings import Settings
+
+logger = Logger(child=True)
 
 SCRIPT_MODE = {"SCIKIT", "XGBOOST", "PYTORCH", "TENSORFLOW", "MXNET"}
 LOOP_KEYS = (
@@ -96,6 +100,53 @@ def _versioned_copy(
     return f"s3://{code_bucket}/{key}"
 
 
+def _check_channels_hold_data(aws: ClientFactory, context: RunContext, config: Config) -> None:
+    """Fail the run now when a training channel's S3 location holds no objects.
+
+    The channels are those the training (or tuning) request will name (`channels`, or the one
+    `training` channel on s3://<data bucket>/train/). One ListObjectsV2 with MaxKeys=1 per
+    channel: the step functions' role may list the stack's buckets (PipelineStatePolicy). A
+    channel in a bucket outside the stack may be readable by the training role and not by
+    ours: AccessDenied there skips the check for that channel (logged) rather than failing a
+    run that would train; SageMaker then reports a missing location itself. AccessDenied on
+    one of the stack's buckets is a broken policy and is raised.
+    """
+    resources = context.resources
+    stack_buckets = {
+        resources.data_bucket,
+        resources.artifact_bucket,
+        resources.checkpoint_bucket,
+        resources.code_bucket,
+    }
+    problems: list[str] = []
+    for channel in input_data_config(context, config):
+        name = channel["ChannelName"]
+        uri = channel["DataSource"]["S3DataSource"]["S3Uri"]
+        bucket, prefix = split_s3_uri(uri)
+        try:
+            listed = aws("s3").list_objects_v2(Bucket=bucket, Prefix=prefix, MaxKeys=1)
+        except ClientError as error:
+            code = error.response.get("Error", {}).get("Code", "")
+            if code in {"AccessDenied", "403"} and bucket not in stack_buckets:
+                logger.warning(
+                    "training channel not checked: its bucket is outside the stack and cannot "
+                    "be listed",
+                    extra={"channel": name, "location": uri, "error_code": code},
+                )
+                continue
+            if code != "NoSuchBucket":
+                raise
+            listed = {"KeyCount": 0}
+        if not listed.get("KeyCount") and not listed.get("Contents"):
+            problems.append(
+                f"the training channel {name!r} has no data: {uri} holds no objects; upload "
+                "the data there (`sagebuild upload-data` does it for the stack's data bucket) "
+                f"or point channels.{name} at data"
+            )
+    if problems:
+        raise InvalidParameters(problems)
+
+
 def initialize_run(
     inputs: dict, settings: Settings, aws: ClientFactory, execution: str, now: datetime
 ) -> dict:
@@ -108,7 +159,9 @@ def initialize_run(
     stored = read_json_parameter(aws, settings.parameter_name)
     merged = merge_overrides(stored, overrides)
     framework = framework_of(merged, settings)
-    document = parse_config(merged, framework).to_document()
+    config = parse_config(merged, framework)
+    document = config.to_document()
+    flags = decide_flags(document, framework, settings)
 
     run_number = RunTable(aws, settings.run_table).next_number("run")
     resources = resources_of(settings)
@@ -138,6 +191,10 @@ def initialize_run(
         training_source_uri=training_source,
         inference_source_uri=inference_source,
     )
+    # Before any job starts. Not when an ETL hook runs first (it may write the data) or a
+    # TrainingConfigLambda override may rewrite the request (and its channels).
+    if flags["train"] and not flags["etl"] and not settings.training_config_lambda:
+        _check_channels_hold_data(aws, context, config)
     state: dict = {
         "run": {
             "stack": settings.stack_name,
@@ -150,7 +207,7 @@ def initialize_run(
         },
         "context": context.to_dict(),
         "config": document,
-        "flags": decide_flags(document, framework, settings),
+        "flags": flags,
         "endpoint": {
             "exists": current is not None,
             "status": (current or {}).get("EndpointStatus", ""),

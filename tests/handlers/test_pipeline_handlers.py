@@ -6,6 +6,7 @@ import json
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 from conftest import ACCOUNT, REGION, notifications
 from domain.errors import InvalidParameters, SilentRollback
@@ -28,7 +29,10 @@ from handlers import (
 from moto.sagemaker.models import sagemaker_backends
 
 
-def _init(ctx, overrides=None) -> dict:
+def _init(ctx, overrides=None, *, with_data: bool = True) -> dict:
+    """Initialize a run; `with_data` puts a file in the default training channel first."""
+    if with_data:
+        boto3.client("s3").put_object(Bucket="demo-data", Key="train/data.csv", Body=b"1,2\n")
     event = {
         "input": {"trigger": {"source": "sns", "detail": "test"}, "overrides": overrides or {}},
         "execution": "exec-1",
@@ -254,6 +258,112 @@ def test_initialize_names_a_missing_training_code_tarball(stack, ctx):
     boto3.client("s3").delete_object(Bucket="demo-code", Key="scripts/source.tar.gz")
     with pytest.raises(InvalidParameters, match="trainsourcefile: s3://demo-code/scripts/source"):
         _init(ctx)
+
+
+def _store_parameters(text: str) -> None:
+    boto3.client("ssm").put_parameter(
+        Name="/demo/params", Value=text, Type="String", Overwrite=True
+    )
+
+
+def test_initialize_names_a_parameter_document_that_is_not_json_and_where(stack, ctx):
+    _store_parameters('{"trainsourcefile": "s3://demo-code/scripts/source.tar.gz", train: 1}')
+    with pytest.raises(InvalidParameters) as raised:
+        _init(ctx)
+    assert str(raised.value) == (
+        "Invalid parameters: the parameter document /demo/params is not valid JSON: "
+        "Expecting property name enclosed in double quotes at line 1, column 61"
+    )
+
+
+def test_initialize_names_a_parameter_document_nested_too_deeply(stack, ctx):
+    _store_parameters('{"a": ' + "[" * 3000 + "]" * 3000 + "}")
+    with pytest.raises(
+        InvalidParameters,
+        match="the parameter document /demo/params is not "
+        "valid JSON: arrays or objects are nested too deeply",
+    ):
+        _init(ctx)
+
+
+def test_initialize_names_a_parameter_document_that_is_not_an_object(stack, ctx):
+    _store_parameters("[1, 2]")
+    with pytest.raises(InvalidParameters, match="/demo/params must be a JSON object, got an array"):
+        _init(ctx)
+
+
+def test_initialize_fails_a_training_run_whose_default_channel_holds_no_objects(stack, ctx):
+    with pytest.raises(InvalidParameters) as raised:
+        _init(ctx, with_data=False)
+    assert str(raised.value) == (
+        "Invalid parameters: the training channel 'training' has no data: "
+        "s3://demo-data/train/ holds no objects; upload the data there (`sagebuild "
+        "upload-data` does it for the stack's data bucket) or point channels.training at data"
+    )
+
+
+def test_initialize_names_every_configured_channel_without_data(stack, ctx):
+    s3 = boto3.client("s3")
+    s3.put_object(Bucket="demo-data", Key="iris/train/part-0.csv", Body=b"1")
+    channels = {
+        "train": {"path": "iris/train/"},
+        "validation": {"path": "iris/validation/"},
+        "test": {"uri": "s3://demo-artifacts/test/"},
+    }
+    with pytest.raises(InvalidParameters) as raised:
+        _init(ctx, {"channels": channels}, with_data=False)
+    problems = raised.value.problems
+    assert [p.split(" has no data: ")[0] for p in problems] == [
+        "the training channel 'validation'",
+        "the training channel 'test'",
+    ]
+    assert "s3://demo-data/iris/validation/ holds no objects" in problems[0]
+    assert "s3://demo-artifacts/test/ holds no objects" in problems[1]
+    s3.put_object(Bucket="demo-data", Key="iris/validation/part-0.csv", Body=b"1")
+    s3.put_object(Bucket="demo-artifacts", Key="test/part-0.csv", Body=b"1")
+    assert _init(ctx, {"channels": channels}, with_data=False)["flags"]["train"] is True
+
+
+def test_initialize_fails_a_channel_in_a_bucket_that_does_not_exist(stack, ctx):
+    channels = {"train": {"uri": "s3://no-such-bucket-here/train/"}}
+    with pytest.raises(InvalidParameters, match="s3://no-such-bucket-here/train/ holds no"):
+        _init(ctx, {"channels": channels})
+
+
+def _deny_listing(monkeypatch, bucket: str) -> None:
+    """ListObjectsV2 on `bucket` answers AccessDenied (moto does not enforce IAM)."""
+    from domain.clients import client
+
+    s3 = client("s3")
+    real = s3.list_objects_v2
+
+    def list_objects_v2(**request):
+        if request["Bucket"] == bucket:
+            error = {"Error": {"Code": "AccessDenied", "Message": "Access Denied"}}
+            raise ClientError(error, "ListObjectsV2")
+        return real(**request)
+
+    monkeypatch.setattr(s3, "list_objects_v2", list_objects_v2)
+
+
+def test_initialize_skips_the_data_check_for_a_bucket_outside_the_stack_it_may_not_list(
+    stack, ctx, monkeypatch
+):
+    _deny_listing(monkeypatch, "someone-elses-data")
+    channels = {"train": {"uri": "s3://someone-elses-data/train/"}}
+    state = _init(ctx, {"channels": channels}, with_data=False)
+    assert state["run"]["run_number"] == 1
+
+
+def test_initialize_raises_access_denied_on_the_stacks_own_data_bucket(stack, ctx, monkeypatch):
+    _deny_listing(monkeypatch, "demo-data")
+    with pytest.raises(ClientError, match="AccessDenied"):
+        _init(ctx)
+
+
+def test_initialize_without_training_does_not_need_data(stack, ctx):
+    state = _init(ctx, {"train": False}, with_data=False)
+    assert state["flags"]["train"] is False
 
 
 def test_every_run_gets_a_run_number_and_only_a_deploy_gets_a_version(stack, ctx):

@@ -28,6 +28,7 @@ SKILL_ID = "amzn1.ask.skill.11111111-2222-4333-8444-555555555555"
 REGION = "us-east-1"
 NOW = datetime(2025, 11, 26, 10, 12, 0, tzinfo=UTC)
 STARTED = datetime(2025, 11, 26, 10, 0, 0)  # moto keeps naive UTC datetimes
+ENDPOINT = "demo"
 DEFINITION = json.dumps({"StartAt": "Initialize", "States": {"Initialize": {"Type": "Succeed"}}})
 
 
@@ -75,6 +76,43 @@ class Stack:
         if history is not None:
             execution.get_execution_history = lambda role_arn: history
         return arn
+
+    def deploy(self, *versions: int, serving: int | None = None) -> None:
+        """Endpoint configs `demo-v<N>-<suffix>` for `versions`, the endpoint on `serving`."""
+        sagemaker = boto3.client("sagemaker", region_name=REGION)
+        sagemaker.create_model(
+            ModelName="demo-r1-abc123",
+            PrimaryContainer={"Image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/x:1"},
+            ExecutionRoleArn="arn:aws:iam::123456789012:role/model",
+        )
+        for version in versions:
+            sagemaker.create_endpoint_config(
+                EndpointConfigName=f"demo-v{version}-abc{version}",
+                ProductionVariants=[
+                    {
+                        "VariantName": f"v{version}",
+                        "ModelName": "demo-r1-abc123",
+                        "InitialInstanceCount": 1,
+                        "InstanceType": "ml.t2.medium",
+                    }
+                ],
+            )
+        # Another stack's config, which the skill must not count.
+        sagemaker.create_endpoint_config(
+            EndpointConfigName="other-v9-fff999",
+            ProductionVariants=[
+                {
+                    "VariantName": "v9",
+                    "ModelName": "demo-r1-abc123",
+                    "InitialInstanceCount": 1,
+                    "InstanceType": "ml.t2.medium",
+                }
+            ],
+        )
+        if serving is not None:
+            sagemaker.create_endpoint(
+                EndpointName=ENDPOINT, EndpointConfigName=f"demo-v{serving}-abc{serving}"
+            )
 
     def status_of(self, arn: str) -> str:
         return self.sfn.describe_execution(executionArn=arn)["status"]
@@ -192,6 +230,7 @@ def stack(monkeypatch: pytest.MonkeyPatch) -> Any:
         monkeypatch.setenv("STATUS_TOPIC_ARN", status_topic)
         monkeypatch.setenv("ALEXA_SKILL_ID", SKILL_ID)
         monkeypatch.setenv("STACK_NAME", "demo")
+        monkeypatch.setenv("ENDPOINT_NAME", ENDPOINT)
         monkeypatch.setattr(intents, "now", lambda: NOW)
         _reset_caches()
         yield Stack(sfn, sqs, machine, queues["launch"], queues["rollback"])
@@ -433,24 +472,130 @@ def test_last_build_when_the_first_build_still_runs_reports_its_progress(stack: 
     )
 
 
+# --- job details -----------------------------------------------------------------------------
+
+
+def test_job_details_of_a_running_build_say_state_start_time_and_elapsed_time(stack: Stack) -> None:
+    history = _initialize_history(4, "Wait For Training", "InProgress")
+    started = {"started_at": "2025-11-26T10:01:00+00:00"}
+    for event in history:
+        details = event.get("stateExitedEventDetails")
+        if details and details["name"] == "Initialize":
+            document = json.loads(details["output"])
+            document["training"].update(started)
+            details["output"] = json.dumps(document)
+    stack.start("run-4", history=history)
+    reply = invoke("job_details_intent")
+    assert spoken(reply) == (
+        "Your build, run 4, is training. It started at 10:00 UTC and has been running for "
+        "12 minutes. Its training job demo-r4-abc started at 10:01 UTC and has run for "
+        "11 minutes."
+    )
+    assert ends_session(reply)
+
+
+def test_job_details_of_a_finished_build_say_how_it_ended_when_it_started_and_ran(
+    stack: Stack,
+) -> None:
+    stack.start(
+        "run-5",
+        status="FAILED",
+        started=STARTED - timedelta(days=1),
+        stopped=STARTED - timedelta(days=1) + timedelta(minutes=75),
+        history=_initialize_history(5, "Notify Failed"),
+    )
+    assert spoken(invoke("job_details_intent")) == (
+        "No build is running. Your last build, run 5, failed 22 hours and 57 minutes ago. "
+        "It started at 10:00 UTC on November 25 and ran for 1 hour and 15 minutes."
+    )
+
+
+def test_job_details_with_no_runs_say_there_are_none(stack: Stack) -> None:
+    assert spoken(invoke("job_details_intent")) == speech.NO_RUNS
+
+
 # --- rollback --------------------------------------------------------------------------------
 
 
 def test_rollback_without_a_version_asks_for_one_version_back(stack: Stack) -> None:
+    stack.deploy(1, 2, 3, serving=3)
     reply = invoke("rollback_intent")
-    assert spoken(reply) == speech.ROLLBACK_ONE_BACK
+    assert spoken(reply) == (
+        "OK, I've asked sage build to roll the endpoint back to version 2. "
+        "You'll get a notification when it's done."
+    )
     assert stack.messages(stack.rollback_queue) == [{}]
+
+
+def test_rollback_with_no_endpoint_says_so_at_once_and_publishes_nothing(stack: Stack) -> None:
+    reply = invoke("rollback_intent")
+    assert spoken(reply) == (
+        "There is no endpoint yet, so there is nothing to roll back. Say start a build to "
+        "train and deploy your first version."
+    )
+    assert ends_session(reply)
+    assert stack.messages(stack.rollback_queue) == []
+
+
+def test_rollback_with_only_one_deployed_version_says_so_and_publishes_nothing(
+    stack: Stack,
+) -> None:
+    stack.deploy(1, serving=1)
+    assert spoken(invoke("rollback_intent")) == (
+        "Version 1 is the only version deployed, so there is nothing to roll back to yet."
+    )
+    assert spoken(invoke("rollback_to_version_intent")) == (
+        "There is no version 3 to roll back to. The endpoint has no other version to roll back to."
+    )
+    assert stack.messages(stack.rollback_queue) == []
+
+
+def test_rollback_when_the_endpoint_serves_the_earliest_version_names_the_others(
+    stack: Stack,
+) -> None:
+    stack.deploy(1, 2, serving=1)  # already rolled back to version 1
+    assert spoken(invoke("rollback_intent")) == (
+        "The endpoint serves version 1, the earliest there is, so there is nothing to roll "
+        "back to. You can roll back to version 2."
+    )
+    assert stack.messages(stack.rollback_queue) == []
 
 
 def test_rollback_to_a_version_publishes_that_version(stack: Stack) -> None:
     stack.start("run-4", status="SUCCEEDED", stopped=STARTED)
+    stack.deploy(2, 3, 4, serving=4)
     reply = invoke("rollback_to_version_intent")
     assert "roll the endpoint back to version 3" in spoken(reply)
     assert stack.messages(stack.rollback_queue) == [{"version": 3}]
 
 
-def test_rollback_with_an_unrecognised_version_publishes_nothing(stack: Stack) -> None:
-    assert spoken(invoke("rollback_unrecognised_version_intent")) == speech.ROLLBACK_BAD_VERSION
+def test_rollback_to_a_version_without_a_config_names_the_versions_there_are(
+    stack: Stack,
+) -> None:
+    stack.deploy(1, 2, 4, 5, serving=5)
+    assert spoken(invoke("rollback_to_version_intent")) == (
+        "There is no version 3 to roll back to. You can roll back to version 1, 2 or 4."
+    )
+    assert stack.messages(stack.rollback_queue) == []
+
+
+def test_rollback_to_the_version_the_endpoint_serves_publishes_nothing(stack: Stack) -> None:
+    stack.deploy(2, 3, serving=3)
+    assert spoken(invoke("rollback_to_version_intent")) == (
+        "The endpoint already serves version 3, so there is nothing to roll back."
+    )
+    assert stack.messages(stack.rollback_queue) == []
+
+
+@pytest.mark.parametrize(
+    "fixture", ["rollback_unrecognised_version_intent", "rollback_superscript_version_intent"]
+)
+def test_rollback_with_an_unrecognised_version_publishes_nothing(
+    stack: Stack, fixture: str
+) -> None:
+    # "²" passes str.isdigit() and then fails int(): it gets the same polite answer.
+    stack.deploy(1, 2, serving=2)
+    assert spoken(invoke(fixture)) == speech.ROLLBACK_BAD_VERSION
     assert stack.messages(stack.rollback_queue) == []
 
 
@@ -528,6 +673,7 @@ def test_missing_skill_id_setting_names_the_variable(monkeypatch: pytest.MonkeyP
         "ROLLBACK_TOPIC_ARN",
         "STATUS_TOPIC_ARN",
         "STACK_NAME",
+        "ENDPOINT_NAME",
     ):
         monkeypatch.setenv(name, "x")
     monkeypatch.setenv("ALEXA_SKILL_ID", "  ")
@@ -566,6 +712,12 @@ def test_importing_the_skill_reads_no_environment_and_creates_no_client(
 )
 def test_ago_speaks_elapsed_time_in_words(seconds: int, words: str) -> None:
     assert speech.ago(NOW - timedelta(seconds=seconds), NOW) == words
+
+
+def test_clock_says_the_utc_time_and_the_day_when_it_is_not_today() -> None:
+    assert speech.clock(datetime(2025, 11, 26, 9, 5), NOW) == "09:05 UTC"
+    assert speech.clock(NOW - timedelta(days=2), NOW) == "10:12 UTC on November 24"
+    assert speech.duration(NOW - timedelta(minutes=61), NOW) == "1 hour and 1 minute"
 
 
 @pytest.mark.parametrize(
@@ -636,6 +788,7 @@ def test_interaction_model_has_the_invocation_name_and_every_intent() -> None:
         "StopBuildIntent",
         "StatusIntent",
         "InfoIntent",
+        "JobDetailsIntent",
         "RollbackIntent",
         "LastBuildIntent",
         "AMAZON.HelpIntent",
@@ -658,6 +811,8 @@ def test_interaction_model_slots_are_declared_and_samples_unique() -> None:
         if intent["name"] == "RollbackIntent":
             assert declared == {"Version": "AMAZON.NUMBER"}
     assert "roll back to version {Version}" in seen
+    assert seen["give me details on the current job"] == "JobDetailsIntent"
+    assert seen["give me details"] == "JobDetailsIntent"
 
 
 def test_every_custom_intent_of_the_model_has_its_own_handler(stack: Stack) -> None:
