@@ -97,10 +97,8 @@ def test_without_get_object_on_the_data_bucket_the_training_job_fails_access_den
 
 def test_without_sns_publish_the_started_notification_is_denied():
     text = _mutate(
-        "            Action: sns:Publish\n"
-        "            Resource: [!Ref TrainStatusTopic, !Ref LaunchTopic]\n",
-        "            Action: sns:GetTopicAttributes\n"
-        "            Resource: [!Ref TrainStatusTopic, !Ref LaunchTopic]\n",
+        "            Action: sns:Publish\n            Resource: !Ref TrainStatusTopic\n",
+        "            Action: sns:GetTopicAttributes\n            Resource: !Ref TrainStatusTopic\n",
     )
     with _stack(text) as (local, stack):
         _, result = _run_iris(stack)
@@ -108,18 +106,28 @@ def test_without_sns_publish_the_started_notification_is_denied():
         assert _denied(local, "sns:Publish", "NotifyFunctionRole")
 
 
-def test_without_start_execution_the_launch_is_denied_and_no_run_starts():
+def test_without_start_execution_the_launch_is_denied_and_the_event_is_dead_lettered():
     text = _mutate(
-        "              Action: [states:StartExecution, states:ListExecutions]\n",
-        "              Action: [states:ListExecutions]\n",
+        "            Action: states:StartExecution\n"
+        "            Resource: !Ref PipelineStateMachine\n",
+        "            Action: states:DescribeStateMachine\n"
+        "            Resource: !Ref PipelineStateMachine\n",
     )
     with _stack(text) as (local, stack):
         stack.set_parameters(iris_parameters(stack.upload_source(IRIS)))
-        # SNS invokes the Launch function before Publish returns (moto_ext.sns_delivery).
+        # SNS invokes the Launch function before Publish returns (moto_ext.sns_delivery); the
+        # denial fails it, Lambda retries twice, then the event goes to its dead-letter queue.
         stack.publish_launch({"reason": "mutation"})
-        [denial] = _denied(local, "states:StartExecution", "LaunchFunctionRole")
-        assert denial["resource"] == stack.outputs["StateMachine"]
+        denials = _denied(local, "states:StartExecution", "LaunchFunctionRole")
+        assert len(denials) == 3
+        assert {d["resource"] for d in denials} == {stack.outputs["StateMachine"]}
         assert stack.executions() == []
+        sqs = stack.client("sqs")
+        [kept] = sqs.receive_message(
+            QueueUrl=stack.outputs["TriggerDeadLetterQueue"], MessageAttributeNames=["All"]
+        )["Messages"]
+        assert "mutation" in kept["Body"]
+        assert "states:StartExecution" in kept["MessageAttributes"]["ErrorMessage"]["StringValue"]
 
 
 def test_create_endpoint_scoped_to_the_endpoint_alone_fails_the_deploy():

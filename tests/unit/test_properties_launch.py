@@ -126,6 +126,7 @@ def test_parse_event_never_raises_and_every_rejection_says_what_is_wrong(event):
 @given(message=messages, message_id=st.text(min_size=1, max_size=40))
 def test_a_redelivery_of_any_message_yields_the_same_trigger_id(message, message_id):
     event = {"Records": [{"Sns": {"Message": message, "MessageId": message_id}}]}
+
     def identity(items: list) -> list[tuple]:  # not ==: 3.12+ parse values too deep to compare
         return [
             (type(i).__name__, getattr(i, "trigger_id", ""), getattr(i, "reason", ""))
