@@ -551,6 +551,7 @@ def test_reject_fails_the_run_and_keeps_the_live_version(cli, local, monkeypatch
 # --- the local stack as a background process ------------------------------------------------
 
 
+@pytest.mark.slow  # a stack and a run of its own (make test-slow; CI runs both)
 def test_a_new_project_runs_from_init_to_a_prediction_on_a_background_local_stack(
     tmp_path, monkeypatch
 ):

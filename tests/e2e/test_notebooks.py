@@ -205,8 +205,16 @@ def local_stack(kernel, tmp_path_factory):
     assert notebook_role and notebook_role[0]["calls"]
 
 
+# The notebooks whose runs test_pipeline_local.py makes too run in `make test-slow` (CI runs
+# both): `make test` stays within its 5 minutes on 2 cores.
+SLOW_NOTEBOOKS = {"scikit", "hpo", "xgboost_builtin", "byod"}
+
+
 @pytest.mark.e2e
-@pytest.mark.parametrize("name", ORDER)
+@pytest.mark.parametrize(
+    "name",
+    [pytest.param(n, marks=pytest.mark.slow) if n in SLOW_NOTEBOOKS else n for n in ORDER],
+)
 def test_notebook_runs_to_its_own_checks_on_the_local_stack(name, local_stack, tmp_path):
     import papermill
 

@@ -187,7 +187,9 @@ def test_hpo_runs_training_jobs_and_deploys_the_best(stack):
     stack.notifications(stack.inbox)
 
 
+@pytest.mark.slow  # make test-slow (CI runs both): make test stays within 5 minutes
 def test_amazon_builtin_xgboost_trains_and_serves(stack):
+    stack.upload_data(IRIS / "iris.csv", "train/iris/iris.csv")  # also when it runs alone
     _, path, result = stack.run(
         {
             "framework": "AMAZON",
@@ -280,7 +282,9 @@ def test_failed_image_build_fails_the_run_before_training(stack):
     assert _serving_config(stack) == before
 
 
+@pytest.mark.slow  # the handler tier and test_run_integrity_local cover it in make test
 def test_triggers_during_a_run_are_queued_and_run_after_it(stack):
+    stack.upload_data(IRIS / "iris.csv", "train/iris/iris.csv")  # also when it runs alone
     known = {e["executionArn"] for e in stack.executions()}
     stack.publish_launch(
         {"reason": "first", "overrides": iris_parameters(stack.upload_source(IRIS))}
