@@ -565,9 +565,15 @@ def publish(
     bucket: Annotated[str, typer.Option(help="Bucket for the template and code")],
     prefix: Annotated[str, typer.Option(help="Key prefix")] = "sagebuild",
     template: _TEMPLATE = None,
+    architecture: Annotated[
+        str | None,
+        typer.Option(help="x86_64 | arm64: the Lambda architecture the code is built for"),
+    ] = None,
     as_json: _JSON = False,
 ) -> None:
     """Upload the packaged template and code; print the console's Launch Stack URL."""
+    if architecture not in (None, "x86_64", "arm64"):
+        raise UserError(f"--architecture must be x86_64 or arm64, not {architecture!r}")
     from sagebuild import deployer
 
     target = target_of(ctx)
@@ -578,6 +584,7 @@ def publish(
         prefix=prefix,
         stack=target.stack,
         template_path=template or deployer.DEFAULT_TEMPLATE,
+        architecture=architecture,
     )
     if as_json:
         print_json({"template_url": template_url, "launch_stack_url": launch_url})
@@ -1412,7 +1419,7 @@ def invoke_command(
 def ask_command(
     ctx: typer.Context,
     question: Annotated[
-        str, typer.Argument(help="start | stop | status | info | last | rollback | help")
+        str, typer.Argument(help="start | stop | status | details | info | last | rollback | help")
     ],
     version: Annotated[
         int | None, typer.Option(help="With rollback: the version to go back to")

@@ -285,10 +285,9 @@ def test_failed_image_build_fails_the_run_before_training(stack):
 @pytest.mark.slow  # the handler tier and test_run_integrity_local cover it in make test
 def test_triggers_during_a_run_are_queued_and_run_after_it(stack):
     stack.upload_data(IRIS / "iris.csv", "train/iris/iris.csv")  # also when it runs alone
+    stack.set_parameters(iris_parameters(stack.upload_source(IRIS)))  # what the queued runs use
     known = {e["executionArn"] for e in stack.executions()}
-    stack.publish_launch(
-        {"reason": "first", "overrides": iris_parameters(stack.upload_source(IRIS))}
-    )
+    stack.publish_launch({"reason": "first"})
     first = stack.wait_for_execution(known)
     stack.publish_launch({"reason": "queued one"})
     stack.publish_launch(json.dumps({"reason": "queued two"}))

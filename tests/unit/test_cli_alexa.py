@@ -15,3 +15,27 @@ def test_speech_drops_ssml_tags():
         "response": {"outputSpeech": {"type": "SSML", "ssml": "<speak>Hi <b>there</b></speak>"}}
     }
     assert speech_of(response) == "Hi there"
+
+
+def test_every_question_of_sagebuild_ask_is_an_intent_of_the_interaction_model():
+    import json
+
+    from sagebuild.cli_support import domain
+    from sagebuild.cli_support.alexa import INTENTS
+
+    model = json.loads((domain.REPO_ROOT / "alexa" / "interaction_model.json").read_text())
+    declared = {intent["name"] for intent in model["interactionModel"]["languageModel"]["intents"]}
+    assert INTENTS["details"] == "JobDetailsIntent"
+    assert set(INTENTS.values()) <= declared
+
+
+def test_publish_refuses_an_architecture_lambda_does_not_have():
+    from typer.testing import CliRunner
+
+    from sagebuild.cli import app
+
+    result = CliRunner().invoke(
+        app, ["--aws", "--region", "us-east-1", "publish", "--bucket", "b", "--architecture", "arm"]
+    )
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "--architecture must be x86_64 or arm64, not 'arm'" in result.stderr

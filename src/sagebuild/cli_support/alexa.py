@@ -18,6 +18,7 @@ INTENTS = {
     "start": "StartBuildIntent",
     "stop": "StopBuildIntent",
     "status": "StatusIntent",
+    "details": "JobDetailsIntent",
     "info": "InfoIntent",
     "last": "LastBuildIntent",
     "rollback": "RollbackIntent",
