@@ -187,6 +187,29 @@ def test_hpo_runs_training_jobs_and_deploys_the_best(stack):
     stack.notifications(stack.inbox)
 
 
+# Right after HPO: the last version is a SCIKIT model the stored parameters can serve.
+def test_a_run_without_training_redeploys_the_last_versions_artifact(stack):
+    trainings = len(
+        stack.client("sagemaker").list_training_jobs(MaxResults=100)["TrainingJobSummaries"]
+    )
+    last = json.loads(
+        stack.client("ssm").get_parameter(Name=stack.outputs["VersionParameterStore"])["Parameter"][
+            "Value"
+        ]
+    )
+    _, path, result = stack.run({"train": False, "reason": "redeploy"})
+    assert result["status"] == "SUCCEEDED", path
+    assert "Find Model Artifact" in path and "Start Training Job" not in path
+    assert result["output"]["model"]["model_data_url"] == last["model_data_url"]
+    assert result["output"]["deployment"]["version"] == last["version"] + 1
+    assert (
+        len(stack.client("sagemaker").list_training_jobs(MaxResults=100)["TrainingJobSummaries"])
+        == trainings
+    )
+    assert _serving_config(stack) == result["output"]["deployment"]["endpoint_config"]
+    assert _accuracy(stack) > 0.85
+
+
 @pytest.mark.slow  # make test-slow (CI runs both): make test stays within 5 minutes
 def test_amazon_builtin_xgboost_trains_and_serves(stack):
     stack.upload_data(IRIS / "iris.csv", "train/iris/iris.csv")  # also when it runs alone
@@ -308,25 +331,3 @@ def test_triggers_during_a_run_are_queued_and_run_after_it(stack):
     )["Items"]
     assert {item["state"]["S"] for item in triggers} == {"run"}
     assert len(stack.executions()) == len(known) + 2
-
-
-def test_a_run_without_training_redeploys_the_last_versions_artifact(stack):
-    trainings = len(
-        stack.client("sagemaker").list_training_jobs(MaxResults=100)["TrainingJobSummaries"]
-    )
-    last = json.loads(
-        stack.client("ssm").get_parameter(Name=stack.outputs["VersionParameterStore"])["Parameter"][
-            "Value"
-        ]
-    )
-    _, path, result = stack.run({"train": False, "reason": "redeploy"})
-    assert result["status"] == "SUCCEEDED", path
-    assert "Find Model Artifact" in path and "Start Training Job" not in path
-    assert result["output"]["model"]["model_data_url"] == last["model_data_url"]
-    assert result["output"]["deployment"]["version"] == last["version"] + 1
-    assert (
-        len(stack.client("sagemaker").list_training_jobs(MaxResults=100)["TrainingJobSummaries"])
-        == trainings
-    )
-    assert _serving_config(stack) == result["output"]["deployment"]["endpoint_config"]
-    assert _accuracy(stack) > 0.85
