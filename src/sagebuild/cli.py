@@ -1218,6 +1218,11 @@ def _stored(target: Target) -> dict[str, Any]:
         document = json.loads(value) if value.strip() else {}
     except ValueError as error:
         raise UserError(f"the stored parameter document is not JSON: {error}") from error
+    except RecursionError:
+        raise UserError(
+            "the stored parameter document nests JSON too deeply to read; "
+            "set a new one with: sagebuild params set (or params edit)"
+        ) from None
     if not isinstance(document, dict):
         raise UserError("the stored parameter document is not a JSON object")
     return document
@@ -1339,6 +1344,8 @@ def params_edit(ctx: typer.Context) -> None:
         document = json.loads(after)
     except ValueError as error:
         raise UserError(f"not JSON, nothing saved: {error}") from error
+    except RecursionError:
+        raise UserError("nested too deeply to read, nothing saved") from None
     problems = domain.validate(document, _stack_framework(target))
     if problems:
         _refuse(problems)

@@ -272,3 +272,24 @@ def test_params_validate_names_the_key_of_a_number_or_nesting_sagemaker_cannot_t
     assert result.exit_code == 2, result.output
     assert f"  - {key}: expected" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_a_stored_document_nested_too_deep_to_read_is_one_user_error():
+    import sagebuild.cli as cli
+    from sagebuild.cli_support.errors import UserError
+
+    class Ssm:
+        def get_parameter(self, Name):  # noqa: N803 - boto3's spelling
+            return {"Parameter": {"Value": "[" * 100_000 + "]" * 100_000}}
+
+    class Target:
+        def client(self, service):
+            return Ssm()
+
+        def output(self, name):
+            return "/demo/parameters"
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(cli, "_parameter_name", lambda target: "/demo/parameters")
+        with pytest.raises(UserError, match="nests JSON too deeply"):
+            cli._stored(Target())
