@@ -167,6 +167,11 @@ def initialize_run(
     resources = resources_of(settings)
     names = naming.run_names(settings.stack_name, resources.endpoint, run_number, execution)
     current = describe_endpoint(aws, resources.endpoint)
+    # Before anything is created (the versioned code copies below) or any job starts. Not when
+    # an ETL hook runs first (it may write the data) or a TrainingConfigLambda override may
+    # rewrite the request (and its channels).
+    if flags["train"] and not flags["etl"] and not settings.training_config_lambda:
+        _check_channels_hold_data(aws, RunContext(resources, run_number, names), config)
 
     training_source = inference_source = ""
     if framework in SCRIPT_MODE:
@@ -191,10 +196,6 @@ def initialize_run(
         training_source_uri=training_source,
         inference_source_uri=inference_source,
     )
-    # Before any job starts. Not when an ETL hook runs first (it may write the data) or a
-    # TrainingConfigLambda override may rewrite the request (and its channels).
-    if flags["train"] and not flags["etl"] and not settings.training_config_lambda:
-        _check_channels_hold_data(aws, context, config)
     state: dict = {
         "run": {
             "stack": settings.stack_name,

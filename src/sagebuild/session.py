@@ -20,6 +20,23 @@ ClientFactory = Callable[[str], Any]
 FINAL = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
 
 
+def topic_queue_policy(queue_arn: str, topic_arn: str) -> dict[str, Any]:
+    """The queue policy that lets one SNS topic deliver to the queue (SNS Developer Guide,
+    "Subscribing an Amazon SQS queue to an Amazon SNS topic")."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "sns.amazonaws.com"},
+                "Action": "sqs:SendMessage",
+                "Resource": queue_arn,
+                "Condition": {"ArnEquals": {"aws:SourceArn": topic_arn}},
+            }
+        ],
+    }
+
+
 def source_tarball(directory: Path) -> bytes:
     """A sourcedir.tar.gz of a script directory, as the SageMaker SDK uploads it."""
     buffer = io.BytesIO()
@@ -206,19 +223,9 @@ class Stack:
             "QueueArn"
         ]
         topic = self.outputs["TrainStatusTopic"]
-        policy = {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Principal": {"Service": "sns.amazonaws.com"},
-                    "Action": "sqs:SendMessage",
-                    "Resource": arn,
-                    "Condition": {"ArnEquals": {"aws:SourceArn": topic}},
-                }
-            ],
-        }
-        sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps(policy)})
+        sqs.set_queue_attributes(
+            QueueUrl=url, Attributes={"Policy": json.dumps(topic_queue_policy(arn, topic))}
+        )
         self.client("sns").subscribe(
             TopicArn=topic,
             Protocol="sqs",

@@ -22,6 +22,7 @@ from typing import Any
 
 from sagebuild.cli_support.aws import Target
 from sagebuild.cli_support.errors import UserError
+from sagebuild.session import topic_queue_policy
 
 OUTCOMES = ("rolled_back", "rollback_refused")
 BUSY = ("Creating", "Updating", "SystemUpdating", "RollingBack", "UpdateRollbackFailed")
@@ -91,18 +92,7 @@ class Inbox:
             self.arn = self.sqs.get_queue_attributes(
                 QueueUrl=self.url, AttributeNames=["QueueArn"]
             )["Attributes"]["QueueArn"]
-            policy = {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Effect": "Allow",
-                        "Principal": {"Service": "sns.amazonaws.com"},
-                        "Action": "sqs:SendMessage",
-                        "Resource": self.arn,
-                        "Condition": {"ArnEquals": {"aws:SourceArn": self.topic}},
-                    }
-                ],
-            }
+            policy = topic_queue_policy(self.arn, self.topic)
             self.sqs.set_queue_attributes(
                 QueueUrl=self.url, Attributes={"Policy": json.dumps(policy)}
             )
