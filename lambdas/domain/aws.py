@@ -16,12 +16,14 @@ _NOT_FOUND_CODES = {"ValidationException", "ResourceNotFound", "NoSuchKey", "Par
 
 
 def is_not_found(error: ClientError) -> bool:
+    """A "no such resource" answer. SageMaker says it with a ValidationException whose message
+    varies: "Could not find endpoint ...", "... does not exist", and for DescribeTrainingJob
+    "Requested resource not found." (https://github.com/aws/aws-sdk/issues/165)."""
     code = error.response.get("Error", {}).get("Code", "")
-    message = error.response.get("Error", {}).get("Message", "")
+    message = error.response.get("Error", {}).get("Message", "").lower()
     return code in _NOT_FOUND_CODES and (
         code != "ValidationException"
-        or "not find" in message.lower()
-        or "does not exist" in message.lower()
+        or any(words in message for words in ("not find", "does not exist", "not found"))
     )
 
 

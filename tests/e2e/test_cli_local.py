@@ -461,7 +461,10 @@ def test_ask_talks_to_the_alexa_skill_function_like_alexa_does(cli):
 
 
 def test_stop_aborts_the_running_run_and_waits_until_its_training_job_stopped(cli, local, tmp_path):
-    (tmp_path / "train.py").write_text("import time\nprint('slow', flush=True)\ntime.sleep(300)\n")
+    # A training program that runs until it is stopped (at most 300 s).
+    (tmp_path / "train.py").write_text(
+        "import threading\nprint('slow', flush=True)\nthreading.Event().wait(300)\n"
+    )
     slow = local.session.upload_source(tmp_path, "scripts/slow.tar.gz")
     _ok(cli("start", "--reason", "to be stopped", "--set", f"trainsourcefile={slow}"))
     execution = _wait_for_state(local, "Wait For Training")

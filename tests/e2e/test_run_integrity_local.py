@@ -17,7 +17,8 @@ from sagebuild.local.stack import LocalStack
 from sagebuild.session import Stack
 
 pytestmark = pytest.mark.e2e
-SLOW_TRAIN = "import time\nprint('training slowly', flush=True)\ntime.sleep(300)\n"
+# A training program that runs until it is stopped (at most 300 s): the job to stop.
+SLOW_TRAIN = "import threading\nprint('training slowly', flush=True)\nthreading.Event().wait(300)\n"
 
 
 @pytest.fixture(scope="module")

@@ -135,15 +135,7 @@ def test_tar_members_with_a_dot_prefix_extract_normally(tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def sagemaker(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple]:
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+def sagemaker(tmp_path: Path, dummy_credentials: None) -> Iterator[tuple]:
     with mock_aws():
         uninstall = local_sagemaker.install(tmp_path / "local")
         s3 = boto3.client("s3", region_name="us-east-1")

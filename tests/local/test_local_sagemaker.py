@@ -32,15 +32,8 @@ SETOSA_AND_VIRGINICA = b"5.1,3.5,1.4,0.2\n6.7,3.0,5.2,2.3\n"
 
 
 @pytest.fixture(autouse=True)
-def _dummy_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+def _dummy_credentials(dummy_credentials: None) -> None:
+    """Every test here runs with the local tier's dummy credentials (tests/local/conftest.py)."""
 
 
 class Aws:

@@ -86,7 +86,8 @@ def test_template_is_cfn_lint_clean():
     assert [str(m) for m in matches] == []
 
 
-def test_template_transforms_offline_with_sam_translator(monkeypatch):
+def _transformed(monkeypatch, parameters: dict) -> dict:
+    """The template as SAM transforms it offline (code and definition as if packaged)."""
     from samtranslator.translator.transform import transform
 
     class NoManagedPolicies:
@@ -98,8 +99,11 @@ def test_template_transforms_offline_with_sam_translator(monkeypatch):
     packaged["Globals"]["Function"]["CodeUri"] = "s3://bucket/lambdas.zip"
     packaged["Resources"]["AlexaFunction"]["Properties"]["CodeUri"] = "s3://bucket/alexa.zip"
     packaged["Resources"]["PipelineStateMachine"]["Properties"]["DefinitionUri"] = "s3://b/a.json"
+    return transform(packaged, parameters, NoManagedPolicies())
 
-    out = transform(packaged, {}, NoManagedPolicies())
+
+def test_template_transforms_offline_with_sam_translator(monkeypatch):
+    out = _transformed(monkeypatch, {})
 
     types = {r["Type"] for r in out["Resources"].values()}
     assert "AWS::StepFunctions::StateMachine" in types
@@ -124,19 +128,7 @@ def test_functions_run_python313_on_the_architecture_the_stack_parameter_chooses
 
 @pytest.mark.parametrize("architecture", ["x86_64", "arm64"])
 def test_the_architecture_parameter_reaches_every_transformed_function(architecture, monkeypatch):
-    from samtranslator.translator.transform import transform
-
-    class NoManagedPolicies:
-        def load(self) -> dict:
-            return {}
-
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    packaged = yaml_parse(TEXT)
-    packaged["Globals"]["Function"]["CodeUri"] = "s3://bucket/lambdas.zip"
-    packaged["Resources"]["AlexaFunction"]["Properties"]["CodeUri"] = "s3://bucket/alexa.zip"
-    packaged["Resources"]["PipelineStateMachine"]["Properties"]["DefinitionUri"] = "s3://b/a.json"
-
-    out = transform(packaged, {"Architecture": architecture}, NoManagedPolicies())
+    out = _transformed(monkeypatch, {"Architecture": architecture})
 
     functions = [r for r in out["Resources"].values() if r["Type"] == "AWS::Lambda::Function"]
     assert functions
