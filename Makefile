@@ -10,7 +10,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install system-deps demo test test-slow test-fast lint template-lint types check bench graph dist clean
+.PHONY: help install system-deps demo test test-slow test-fast lint format template-lint types check bench dist clean
 
 help: ## Show the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -41,7 +41,7 @@ demo: install ## Run the whole loop on the local stack: deploy, train, deploy, p
 test: install ## Every test but the slow ones: unit, handler, local stack, end to end
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile -m "not slow"
 
-test-slow: install ## The slow end-to-end checks (IAM mutations of the template: one stack each)
+test-slow: install ## The slow end-to-end checks: IAM mutations, notebooks, wheel install, bursts
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile -m slow
 
 test-fast: install ## Unit and handler tests only
@@ -51,13 +51,17 @@ lint: install ## ruff (lint + format check)
 	$(BIN)/ruff check lambdas alexa src tests
 	$(BIN)/ruff format --check lambdas alexa src tests
 
+format: install ## Rewrite the code in place: the fixable ruff findings, then ruff format
+	@status=0; $(BIN)/ruff check --fix lambdas alexa src tests || status=$$?; \
+	  $(BIN)/ruff format lambdas alexa src tests; exit $$status
+
 template-lint: install ## cfn-lint on template.yaml
 	$(BIN)/cfn-lint template.yaml
 
 types: install ## mypy on the deployed code and the local stack
 	$(BIN)/mypy lambdas alexa src
 
-check: lint template-lint types test test-slow ## Every check a change needs
+check: lint template-lint types test test-slow ## Every check a change needs (what CI runs)
 
 bench: install ## Benchmarks: orchestration cost, cold import, local demo timing (docs/benchmarks.md)
 	$(BIN)/python -m sagebuild.bench
