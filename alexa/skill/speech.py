@@ -59,27 +59,83 @@ _STATUS_WORDS = {
     "PENDING_REDRIVE": "failed",
 }
 
-# First match wins: the more specific keywords come before the general ones.
-_ACTIVITIES: tuple[tuple[str, str], ...] = (
-    ("clean up", "cleaning up after a failed deployment"),
-    ("notify failed", "reporting a failure"),
-    ("training image", "building the training image"),
-    ("inference image", "building the inference image"),
-    ("tuning", "tuning the model"),
-    ("train", "training"),
-    ("etl", "preparing the data"),
-    ("postprocess", "post-processing"),
-    ("verify endpoint", "checking the endpoint"),
-    ("endpoint", "deploying to the endpoint"),
-    ("deploy", "deploying to the endpoint"),
-    ("model artifact", "finding the model artifact"),
-    ("model", "creating the model"),
-    ("initialize", "starting up"),
-    ("previous", "starting up"),
-    ("notify started", "starting up"),
-    ("record version", "finishing up"),
-    ("notify succeeded", "finishing up"),
-)
+# What a build is doing, for every state of statemachine/pipeline.asl.json, said as
+# "Your build is <activity>." The skill ships as its own zip without the ASL, so it keeps this
+# table; tests/unit/test_alexa_speech.py walks the ASL and fails when a state is missing here,
+# or when a name here is no longer a state. A loop (Start → Wait → Poll → Done?) says one thing.
+_PREPARING = "preparing the data"
+_TRAINING_IMAGE = "building the training image"
+_TUNING = "tuning the model"
+_TRAINING = "training"
+_INFERENCE_IMAGE = "building the inference image"
+_DEPLOYING = "deploying to the endpoint"
+_POSTPROCESSING = "post-processing"
+_STARTING = "starting up"
+_FINISHING = "finishing up"
+_REPORTING_FAILURE = "reporting a failure"
+_CLEANING_UP = "cleaning up after a failed deployment"
+
+ACTIVITIES: dict[str, str] = {
+    "Initialize": _STARTING,
+    "Notify Started": _STARTING,
+    "Run ETL?": "deciding whether to prepare the data",
+    "Start ETL": _PREPARING,
+    "Wait For ETL": _PREPARING,
+    "Poll ETL": _PREPARING,
+    "ETL Done?": _PREPARING,
+    "ETL Failed": "reporting that preparing the data failed",
+    "Train?": "deciding whether to train a new model",
+    "Find Model Artifact": "finding the model artifact",
+    "Build Training Image?": "deciding whether to build the training image",
+    "Start Training Image Build": _TRAINING_IMAGE,
+    "Wait For Training Image Build": _TRAINING_IMAGE,
+    "Poll Training Image Build": _TRAINING_IMAGE,
+    "Training Image Build Done?": _TRAINING_IMAGE,
+    "Training Image Build Failed": "reporting that building the training image failed",
+    "Tune?": "deciding whether to tune the model",
+    "Start Tuning Job": _TUNING,
+    "Wait For Tuning": _TUNING,
+    "Poll Tuning Job": _TUNING,
+    "Tuning Done?": _TUNING,
+    "Tuning Failed": "reporting that tuning the model failed",
+    "Start Training Job": _TRAINING,
+    "Wait For Training": _TRAINING,
+    "Poll Training Job": _TRAINING,
+    "Training Done?": _TRAINING,
+    "Training Failed": "reporting that training failed",
+    "Quality Gate?": "deciding whether to check the model against the quality gate",
+    "Check Quality Gate": "checking the model against the quality gate",
+    "Build Inference Image?": "deciding whether to build the inference image",
+    "Start Inference Image Build": _INFERENCE_IMAGE,
+    "Wait For Inference Image Build": _INFERENCE_IMAGE,
+    "Poll Inference Image Build": _INFERENCE_IMAGE,
+    "Inference Image Build Done?": _INFERENCE_IMAGE,
+    "Inference Image Build Failed": "reporting that building the inference image failed",
+    "Create Model": "creating the model",
+    "Deploy?": "deciding whether to deploy the model",
+    "Approval?": "deciding whether the deployment needs approval",
+    "Request Approval": "waiting for someone to approve the new version",
+    "Create Endpoint Config": _DEPLOYING,
+    "Deploy Endpoint": _DEPLOYING,
+    "Wait For Endpoint": _DEPLOYING,
+    "Poll Endpoint": _DEPLOYING,
+    "Endpoint Done?": _DEPLOYING,
+    "Endpoint Failed": _CLEANING_UP,
+    "Verify Endpoint": "checking the endpoint",
+    "Configure Autoscaling": "configuring autoscaling on the endpoint",
+    "Clean Up Deploy": _CLEANING_UP,
+    "Record Version": _FINISHING,
+    "Run PostProcess?": "deciding whether to post-process",
+    "Start PostProcess": _POSTPROCESSING,
+    "Wait For PostProcess": _POSTPROCESSING,
+    "Poll PostProcess": _POSTPROCESSING,
+    "PostProcess Done?": _POSTPROCESSING,
+    "PostProcess Failed": "reporting that post-processing failed",
+    "Notify Succeeded": _FINISHING,
+    "Run Succeeded": _FINISHING,
+    "Notify Failed": _REPORTING_FAILURE,
+    "Run Failed": _REPORTING_FAILURE,
+}
 
 
 def info(stack_name: str) -> str:
@@ -95,10 +151,10 @@ def activity(state: str | None) -> str:
     """What a build is doing, from the name of the state it is in ("Wait For Training")."""
     if not state:
         return "running"
-    lowered = state.lower()
-    for keyword, phrase in _ACTIVITIES:
-        if keyword in lowered:
-            return phrase
+    known = ACTIVITIES.get(state)
+    if known is not None:
+        return known
+    # A state this skill does not know yet (a newer state machine): its name, as a step.
     return f"at the step {state.rstrip('?').strip()}"
 
 
