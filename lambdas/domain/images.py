@@ -1,8 +1,12 @@
-"""Container image URIs: the stack's own images and SageMaker's prebuilt ones, per region.
+"""The image catalogue: SageMaker's prebuilt images (built-in algorithms and framework
+containers), the versions each accepts, and their URIs per region.
 
-The registry accounts live in the data table `image_uris.json` (every commercial region,
-from the SageMaker Python SDK's `image_uri_config`). Unknown regions, algorithms or versions
-raise `UnsupportedConfiguration` naming the value and the valid choices.
+A leaf module: the config's validation and derived defaults (`domain.config`) ask it which
+versions exist, and the request layer (`domain.requests.images`, which chooses a run's
+images) asks it for URIs; it imports neither. The registry accounts live in the data table
+`image_uris.json` (every commercial region, from the SageMaker Python SDK's
+`image_uri_config`). Unknown regions, algorithms or versions raise `UnsupportedConfiguration`
+naming the value and the valid choices.
 """
 
 from __future__ import annotations
@@ -10,12 +14,9 @@ from __future__ import annotations
 import json
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from domain.errors import UnsupportedConfiguration
-
-if TYPE_CHECKING:
-    from domain.config import Config
 
 _TABLE = Path(__file__).with_name("image_uris.json")
 
@@ -128,44 +129,3 @@ def framework_image(
     tag = entry[f"{scope}_tag"].format(version=found["full"], processor=kind, py=py_version)
     host = _registry(entry["registry"], region, framework)
     return f"{host}/{entry[f'{scope}_repository']}:{tag}"
-
-
-def training_image(
-    config: Config, region: str, account: str, repository_uri: str, version_tag: str
-) -> str:
-    """The training image of a run: `TrainingImage` if set; BYOD builds into the stack's
-    repository (`<repository_uri>:<version_tag>`); AMAZON and script-mode frameworks use
-    SageMaker's image for the region, cpu/gpu from the training instance type.
-
-    `account` is the stack's account; the stack's repository is named by `repository_uri`."""
-    if config.TrainingImage:
-        return config.TrainingImage
-    return _image(config, region, repository_uri, version_tag, "training")
-
-
-def inference_image(
-    config: Config, region: str, account: str, repository_uri: str, version_tag: str
-) -> str:
-    """The hosting image of a run: like `training_image`, with `InferenceImage`, the
-    inference repositories, and cpu/gpu from the HOST instance type."""
-    if config.InferenceImage:
-        return config.InferenceImage
-    return _image(config, region, repository_uri, version_tag, "inference")
-
-
-def _image(config: Config, region: str, repository_uri: str, version_tag: str, scope: str) -> str:
-    if config.framework == "BYOD":
-        return f"{repository_uri}:{version_tag}"
-    if config.framework == "AMAZON":
-        algorithm = config.algorithm or ""
-        version = config.frameworkversion or algorithm_default_version(algorithm) or ""
-        return algorithm_image(algorithm, version, region)
-    instance = config.traininstancetype if scope == "training" else config.hostinstancetype
-    return framework_image(
-        config.framework,
-        config.frameworkversion or "",
-        config.pyversion or "",
-        instance,
-        region,
-        scope,
-    )

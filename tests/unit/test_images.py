@@ -1,5 +1,7 @@
-"""Image URIs per framework, region and instance type, from the image_uris.json table."""
+"""Image URIs per framework, region and instance type: the catalogue (`domain.images`, from
+the image_uris.json table) and a run's image choice (`domain.requests.images`)."""
 
+import ast
 import json
 from pathlib import Path
 
@@ -7,18 +9,19 @@ import pytest
 from domain import images
 from domain.config import parse_config
 from domain.errors import UnsupportedConfiguration
+from domain.requests import images as choice
 
 REPO = "123456789012.dkr.ecr.us-east-1.amazonaws.com/demo"
 
 
 def training(document: dict, framework: str, region: str = "us-east-1") -> str:
     config = parse_config(document, framework)
-    return images.training_image(config, region, "123456789012", REPO, "training-v3")
+    return choice.training_image(config, region, "123456789012", REPO, "training-v3")
 
 
 def inference(document: dict, framework: str, region: str = "us-east-1") -> str:
     config = parse_config(document, framework)
-    return images.inference_image(config, region, "123456789012", REPO, "inference-v3")
+    return choice.inference_image(config, region, "123456789012", REPO, "inference-v3")
 
 
 @pytest.mark.parametrize(
@@ -169,3 +172,19 @@ def test_every_registry_but_lda_covers_the_same_commercial_regions():
     assert not any(r.startswith(("us-gov", "us-iso")) for r in full)
     assert all(found == full for name, found in regions.items() if name != "lda")
     assert regions["lda"] < full
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text())
+    found = {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    found |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    return found
+
+
+def test_the_catalogue_is_a_leaf_that_config_and_requests_both_import():
+    catalogue = Path(images.__file__)
+    config_modules = catalogue.with_name("config").glob("*.py")
+
+    assert not {m for m in _imports(catalogue) if m.startswith(("domain.config", "domain.req"))}
+    assert not {m for path in config_modules for m in _imports(path) if "requests" in m}
+    assert choice.images is images

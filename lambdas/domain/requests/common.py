@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from domain import images
 from domain.config import Config
 from domain.context import RunContext
+from domain.requests import images
 
 SECONDS_PER_HOUR = 3600
 
