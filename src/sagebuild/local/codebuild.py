@@ -288,7 +288,7 @@ class LocalCodeBuild:
 
 
 _active: LocalCodeBuild | None = None
-_originals: dict[tuple[Any, str], Any] = {}
+_restore: Callable[[], None] | None = None
 
 
 def _local() -> LocalCodeBuild:
@@ -297,59 +297,63 @@ def _local() -> LocalCodeBuild:
     return _active
 
 
-def _response_start_build(self: CodeBuildResponse) -> Any:
+def _response_start_build(original: Callable[..., Any]) -> Callable[..., Any]:
     """StartBuild with the overrides moto drops, then the local build in a thread."""
-    result = _originals[(CodeBuildResponse, "start_build")](self)
-    metadata = result.result["build"] if hasattr(result, "result") else None
-    if metadata is None:  # moto changed shape: fall back to the latest build of the project
-        backend = self.codebuild_backend
-        metadata = backend.build_metadata[self._get_param("projectName")].build_metadata
-    project = self.codebuild_backend.codebuild_projects[self._get_param("projectName")]
-    info = project.project_metadata
-    source = dict(info.get("source") or {})
-    if self._get_param("sourceTypeOverride"):
-        source["type"] = self._get_param("sourceTypeOverride")
-    if self._get_param("sourceLocationOverride"):
-        source["location"] = self._get_param("sourceLocationOverride")
-    if self._get_param("buildspecOverride"):
-        source["buildspec"] = self._get_param("buildspecOverride")
-    environment = dict(info.get("environment") or {})
-    variables = {v["name"]: v for v in environment.get("environmentVariables") or []}
-    for override in self._get_param("environmentVariablesOverride") or []:
-        variables[override["name"]] = {"type": "PLAINTEXT", **override}
-    environment["environmentVariables"] = list(variables.values())
-    if self._get_param("imageOverride"):
-        environment["image"] = self._get_param("imageOverride")
-    current = _now()
-    metadata.update(
-        source=source,
-        environment=environment,
-        currentPhase="SUBMITTED",
-        buildStatus="IN_PROGRESS",
-        buildComplete=False,
-        startTime=current,
-        phases=[
-            {
-                "phaseType": "SUBMITTED",
-                "phaseStatus": "SUCCEEDED",
-                "startTime": current,
-                "endTime": current,
-                "durationInSeconds": 0,
+
+    def start_build(self: CodeBuildResponse) -> Any:
+        result = original(self)
+        metadata = result.result["build"] if hasattr(result, "result") else None
+        if metadata is None:  # moto changed shape: fall back to the latest build of the project
+            backend = self.codebuild_backend
+            metadata = backend.build_metadata[self._get_param("projectName")].build_metadata
+        project = self.codebuild_backend.codebuild_projects[self._get_param("projectName")]
+        info = project.project_metadata
+        source = dict(info.get("source") or {})
+        if self._get_param("sourceTypeOverride"):
+            source["type"] = self._get_param("sourceTypeOverride")
+        if self._get_param("sourceLocationOverride"):
+            source["location"] = self._get_param("sourceLocationOverride")
+        if self._get_param("buildspecOverride"):
+            source["buildspec"] = self._get_param("buildspecOverride")
+        environment = dict(info.get("environment") or {})
+        variables = {v["name"]: v for v in environment.get("environmentVariables") or []}
+        for override in self._get_param("environmentVariablesOverride") or []:
+            variables[override["name"]] = {"type": "PLAINTEXT", **override}
+        environment["environmentVariables"] = list(variables.values())
+        if self._get_param("imageOverride"):
+            environment["image"] = self._get_param("imageOverride")
+        current = _now()
+        metadata.update(
+            source=source,
+            environment=environment,
+            currentPhase="SUBMITTED",
+            buildStatus="IN_PROGRESS",
+            buildComplete=False,
+            startTime=current,
+            phases=[
+                {
+                    "phaseType": "SUBMITTED",
+                    "phaseStatus": "SUCCEEDED",
+                    "startTime": current,
+                    "endTime": current,
+                    "durationInSeconds": 0,
+                },
+            ],
+            logs={
+                "groupName": f"/aws/codebuild/{info['name']}",
+                "streamName": metadata["id"].split(":", 1)[1],
             },
-        ],
-        logs={
-            "groupName": f"/aws/codebuild/{info['name']}",
-            "streamName": metadata["id"].split(":", 1)[1],
-        },
-    )
-    metadata.pop("endTime", None)
-    if self._get_param("sourceVersion"):
-        metadata["sourceVersion"] = self._get_param("sourceVersion")
-    local = _local()
-    response = copy.deepcopy(metadata)  # as StartBuild answered, before the build moves on
-    emit_codebuild(metadata)
-    local.start(LocalBuild(metadata, info, local.work_dir))
-    return ActionResult({"build": response})
+        )
+        metadata.pop("endTime", None)
+        if self._get_param("sourceVersion"):
+            metadata["sourceVersion"] = self._get_param("sourceVersion")
+        local = _local()
+        response = copy.deepcopy(metadata)  # as StartBuild answered, before the build moves on
+        emit_codebuild(metadata)
+        local.start(LocalBuild(metadata, info, local.work_dir))
+        return ActionResult({"build": response})
+
+    return start_build
 
 
 def _batch_get_builds(self: Backend, ids: list[str]) -> list[dict[str, Any]]:
@@ -369,22 +373,23 @@ def _stop_build(self: Backend, build_id: str) -> dict[str, Any] | None:
     return build.metadata
 
 
-_PATCHES: list[tuple[Any, str, Any]] = [
-    (CodeBuildResponse, "start_build", _response_start_build),
-    (Backend, "batch_get_builds", _batch_get_builds),
-    (Backend, "stop_build", _stop_build),
-]
+def _patches() -> list[patching.Patch]:
+    return [
+        patching.wrap(CodeBuildResponse, "start_build", _response_start_build),
+        (Backend, "batch_get_builds", _batch_get_builds),
+        (Backend, "stop_build", _stop_build),
+    ]
 
 
 def install(work_dir: Path) -> Callable[[], None]:
     """Make moto's CodeBuild run local builds; returns the uninstaller (stops running builds)."""
-    global _active
+    global _active, _restore
     if _active is not None:
         _uninstall()
     work_dir = Path(work_dir)
     work_dir.mkdir(parents=True, exist_ok=True)
     _active = LocalCodeBuild(work_dir)
-    patching.apply(_PATCHES, _originals)
+    _restore = patching.install(_patches())
     installed = _active
 
     def uninstall() -> None:
@@ -395,11 +400,13 @@ def install(work_dir: Path) -> Callable[[], None]:
 
 
 def _uninstall() -> None:
-    global _active
+    global _active, _restore
     if _active is not None:
         _active.shutdown()
     _active = None
-    patching.restore(_PATCHES, _originals)
+    if _restore is not None:
+        _restore()
+    _restore = None
 
 
 def build_log(build_id: str) -> str:

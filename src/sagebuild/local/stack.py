@@ -10,8 +10,6 @@ process gets dummy credentials, no profile and (server mode) an explicit 127.0.0
 from __future__ import annotations
 
 import contextlib
-import importlib
-import inspect
 import json
 import logging
 import os
@@ -25,7 +23,21 @@ from typing import Any
 
 from sagebuild import assets
 from sagebuild.local import deploy
-from sagebuild.local.moto_ext import events_delivery, install_all, stepfunctions
+from sagebuild.local.moto_ext import (
+    custom_resources,
+    events_delivery,
+    iam_enforcement,
+    iam_roles,
+    lambda_async,
+    lambda_runner,
+    limits,
+    skipped_types,
+    sns_delivery,
+    stack_failures,
+    stack_update,
+    stepfunctions,
+    write_order,
+)
 from sagebuild.local.moto_ext.lambda_runner import install_thread_environ
 
 LOG = logging.getLogger(__name__)
@@ -58,7 +70,6 @@ UNSET_ENV = (
     "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
     "AWS_CONTAINER_CREDENTIALS_FULL_URI",
 )
-LOCAL_SERVICES = ("sagemaker", "codebuild")
 # When set, every local stack writes its IAM ledger into this directory when it stops.
 IAM_REPORT_DIR_ENV = "SAGEBUILD_IAM_REPORT_DIR"
 
@@ -150,17 +161,9 @@ class LocalStack:
                 self._start_inprocess()
             else:
                 self._start_server()
-            self._undo.append(
-                install_all(
-                    cache_dir=self._lambda_cache(), endpoint_url=self.endpoint_url, iam=self.iam
-                )
-            )
-            events_delivery.set_schedule_time_scale(self.schedule_time_scale)
-            if self.local_services:
-                self._install_local_services()
-            if self.fast_waits:
-                stepfunctions.set_fast_waits(True)
-                self._undo.append(lambda: stepfunctions.set_fast_waits(False))
+            for _name, wanted, install in self._installers():
+                if wanted:
+                    self._undo.append(install())
             if self.template is not None:
                 self.deploy()
         except BaseException:
@@ -403,33 +406,56 @@ class LocalStack:
         self._set_env("MOTO_PORT", str(port))
         self._set_env("AWS_ENDPOINT_URL", self.endpoint_url)
 
-    def _install_local_services(self) -> None:
-        for name in LOCAL_SERVICES:
-            module_name = f"sagebuild.local.{name}"
-            try:
-                module = importlib.import_module(module_name)
-            except ModuleNotFoundError as error:
-                if error.name != module_name:
-                    raise
-                raise LocalStackError(
-                    f"{module_name} is missing: the local stack cannot run "
-                    f"{name} without it (pass local_services=False to run without)"
-                ) from error
-            install = module.install
-            offered: dict[str, Any] = {
-                "work_dir": self.work_dir / name,
-                "region": self.region,
-                "account_id": self.account_id,
-                "endpoint_url": self.endpoint_url,
-            }
-            parameters = inspect.signature(install).parameters
-            accepts_any = any(p.kind is p.VAR_KEYWORD for p in parameters.values())
-            kwargs = {k: v for k, v in offered.items() if accepts_any or k in parameters}
-            if "work_dir" in kwargs:
-                Path(kwargs["work_dir"]).mkdir(parents=True, exist_ok=True)
-            undo = install(**kwargs)
-            if callable(undo):
-                self._undo.append(undo)
+    def _installers(self) -> list[tuple[str, bool, Callable[[], Callable[[], None]]]]:
+        """Everything `start` installs, in order: (name, wanted, install → its undo).
+
+        The moto extensions (`moto_ext`, one per replaced moto behaviour) come first, in an
+        order that matters where two wrap the same moto function (`skipped_types` wraps the
+        resource creation `stack_failures` wrapped); then the local SageMaker and CodeBuild
+        (`local_services`); then the fast waits of tests. `stop` undoes them newest first.
+        """
+        cache_dir = self._lambda_cache()
+        return [
+            (
+                "lambda_runner",
+                True,
+                lambda: lambda_runner.install(cache_dir=cache_dir, endpoint_url=self.endpoint_url),
+            ),
+            ("stepfunctions", True, stepfunctions.install),
+            ("stack_failures", True, stack_failures.install),
+            ("custom_resources", True, custom_resources.install),
+            ("skipped_types", True, skipped_types.install),
+            ("lambda_async", True, lambda_async.install),
+            ("sns_delivery", True, sns_delivery.install),
+            (
+                "events_delivery",
+                True,
+                lambda: events_delivery.install(schedule_time_scale=self.schedule_time_scale),
+            ),
+            ("stack_update", True, stack_update.install),
+            ("limits", True, limits.install),
+            ("write_order", True, write_order.install),
+            ("iam_roles", True, iam_roles.install),
+            ("iam_enforcement", self.iam, iam_enforcement.install),
+            ("sagemaker", self.local_services, self._install_sagemaker),
+            ("codebuild", self.local_services, self._install_codebuild),
+            ("fast_waits", self.fast_waits, _install_fast_waits),
+        ]
+
+    def _install_sagemaker(self) -> Callable[[], None]:
+        from sagebuild.local import sagemaker
+
+        return sagemaker.install(self._service_dir("sagemaker"), region=self.region)
+
+    def _install_codebuild(self) -> Callable[[], None]:
+        from sagebuild.local import codebuild
+
+        return codebuild.install(self._service_dir("codebuild"))
+
+    def _service_dir(self, name: str) -> Path:
+        path = self.work_dir / name
+        path.mkdir(parents=True, exist_ok=True)
+        return path
 
     def _set_env(self, key: str, value: str | None) -> None:
         if key not in self._saved_env:
@@ -452,6 +478,12 @@ class LocalStack:
             else:
                 os.environ[key] = value
         self._saved_env.clear()
+
+
+def _install_fast_waits() -> Callable[[], None]:
+    """Wait states and Retry intervals do not wait (tests); returns the undo."""
+    stepfunctions.set_fast_waits(True)
+    return lambda: stepfunctions.set_fast_waits(False)
 
 
 @contextlib.contextmanager

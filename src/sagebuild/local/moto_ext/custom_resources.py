@@ -1,4 +1,4 @@
-"""CloudFormation custom resources and stack failure handling in the local stack.
+"""CloudFormation custom resources in the local stack: Create, Update and Delete, as on AWS.
 
 moto behaviours replaced (moto 5.2.5):
 - `CustomModel.create_from_cloudformation_json` invokes the Lambda in a thread with a Docker-host
@@ -15,7 +15,8 @@ moto behaviours replaced (moto 5.2.5):
 - Failures: a FAILED response (or any error creating a resource) fails the stack with the
   resource's reason: a `<LogicalId> CREATE_FAILED` stack event carrying the reason, the stack
   rolled back to ROLLBACK_COMPLETE (UPDATE_FAILED / DELETE_FAILED for update and delete), and
-  `StackStatusReason` set. moto would raise out of the API call or hang in CREATE_IN_PROGRESS.
+  `StackStatusReason` set (`stack_failures`; the update's failure is handled here, with the
+  cleanup phase). moto would raise out of the API call or hang in CREATE_IN_PROGRESS.
 - crhelper waits up to 120 s on Delete for CloudWatch logs to flush; there are none locally, so
   `CfnResource._wait_for_cwlogs` is a no-op while installed.
 """
@@ -30,25 +31,11 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from sagebuild.local import patching
+
+from .stack_failures import Abort, ResourceFailed, fail_stack
+
 RESPONSE_WAIT_SECONDS = 2.0
-
-
-class ResourceFailed(Exception):
-    """A stack resource could not be created, updated or deleted."""
-
-    def __init__(self, logical_id: str, resource_type: str, reason: str) -> None:
-        super().__init__(f"{logical_id} ({resource_type}): {reason}")
-        self.logical_id = logical_id
-        self.resource_type = resource_type
-        self.reason = reason
-
-
-class _Abort(BaseException):
-    """Carries a ResourceFailed through moto's retry loops (they catch Exception)."""
-
-    def __init__(self, failure: ResourceFailed) -> None:
-        super().__init__(str(failure))
-        self.failure = failure
 
 
 # --------------------------------------------------------------------------- receiver
@@ -281,7 +268,7 @@ def _update(
             old_properties=meta["properties"],
         )
     except ResourceFailed as failure:
-        raise _Abort(failure) from failure
+        raise Abort(failure) from failure
     new_physical_id = response.get("PhysicalResourceId") or old_physical_id
     if new_physical_id != old_physical_id:
         meta.setdefault("replaced", []).append((old_physical_id, dict(meta["properties"])))
@@ -315,194 +302,62 @@ def _custom_delete(self: Any, account_id: str, region_name: str) -> None:
     send_delete(self)
 
 
-# --------------------------------------------------------------------------- stack lifecycle
-
-
-def _failure_of(error: BaseException) -> ResourceFailed:
-    if isinstance(error, _Abort):
-        return error.failure
-    if isinstance(error, ResourceFailed):
-        return error
-    cause = error.__cause__ or error.__context__
-    if isinstance(cause, ResourceFailed):
-        return cause
-    return ResourceFailed("", "", f"{type(error).__name__}: {error}")
-
-
-def _record(stack: Any, status: str, failure: ResourceFailed) -> None:
-    from moto.cloudformation.models import Event
-
-    event = Event(
-        stack_id=stack.stack_id,
-        stack_name=stack.name,
-        logical_resource_id=failure.logical_id or stack.name,
-        physical_resource_id="",
-        resource_type=failure.resource_type or "AWS::CloudFormation::Stack",
-        resource_status=status,
-        resource_status_reason=failure.reason,
-        resource_properties=None,
-    )
-    stack.events.append(event)
-
-
-def _forget_resources(stack: Any) -> None:
-    """After a rollback or delete: nothing left to list, resolve or (lazily!) re-create.
-
-    moto's resource and output maps are lazy: describing a deleted stack's outputs or listing
-    its resources would create the resources again (and re-send custom resource Creates).
-    """
-    from moto.cloudformation.parsing import OutputMap
-
-    stack.resource_map._resource_json_map = {}
-    stack.output_map = OutputMap(stack.resource_map, {"Outputs": {}}, stack.stack_id)
-
-
-def _patched_parse_and_create(original: Callable[..., Any]) -> Callable[..., Any]:
-    def parse_and_create_resource(
-        logical_id: str, resource_json: dict[str, Any], *args: Any, **kwargs: Any
-    ) -> Any:
-        try:
-            return original(logical_id, resource_json, *args, **kwargs)
-        except (ResourceFailed, _Abort):
-            raise
-        except Exception as error:  # noqa: BLE001 - named and re-raised
-            raise ResourceFailed(
-                logical_id, resource_json.get("Type", ""), f"{type(error).__name__}: {error}"
-            ) from error
-
-    return parse_and_create_resource
-
-
-def _patched_parse_and_update(original: Callable[..., Any]) -> Callable[..., Any]:
-    def parse_and_update_resource(
-        logical_id: str, resource_json: dict[str, Any], resources_map: Any, *args: Any, **kw: Any
-    ) -> Any:
-        # moto's update ignores Conditions: a resource whose condition is false would be
-        # "updated" (and fail on references to other condition-false resources), and one
-        # whose condition turned true would never be created. Honour them as create does.
-        existing = resources_map._parsed_resources.get(logical_id)
-        condition = resource_json.get("Condition")
-        if condition and not resources_map.lazy_condition_map[condition]:
-            if existing is not None:
-                resources_map._delete_resource(existing, resource_json)
-            return None
-        if existing is None:
-            from moto.cloudformation import parsing
-
-            return parsing.parse_and_create_resource(
-                logical_id, resource_json, resources_map, *args, **kw
-            )
-        try:
-            updated = original(logical_id, resource_json, resources_map, *args, **kw)
-        except _Abort:
-            raise
-        except Exception as error:  # noqa: BLE001 - named; moto would retry it 4 more times
-            raise _Abort(
-                ResourceFailed(
-                    logical_id, resource_json.get("Type", ""), f"{type(error).__name__}: {error}"
-                )
-            ) from error
-        if updated is None:
-            # moto has no update for this type: keep the resource rather than lose it.
-            return resources_map[logical_id]
-        return updated
-
-    return parse_and_update_resource
-
-
-def install() -> Callable[[], None]:
-    """Apply the patches above; returns the uninstall callable."""
+def _patches() -> list[patching.Patch]:
     from crhelper.resource_helper import CfnResource
     from moto.cloudformation import models as cfn_models
     from moto.cloudformation import parsing
     from moto.cloudformation.custom_model import CustomModel
 
     Stack = cfn_models.Stack  # noqa: N806 - the class
-    Backend = cfn_models.CloudFormationBackend  # noqa: N806
     ResourceMap = parsing.ResourceMap  # noqa: N806
-    saved: list[tuple[Any, str, Any]] = []
 
-    def patch(owner: Any, name: str, value: Any) -> None:
-        saved.append((owner, name, owner.__dict__.get(name)))
-        setattr(owner, name, value)
+    def crhelper_send(original_send: Callable[..., Any]) -> Callable[..., None]:
+        def _send(
+            self: Any, status: Any = None, reason: str = "", send_response: Any = None
+        ) -> None:
+            from crhelper import utils
 
-    # custom resources
-    patch(CustomModel, "create_from_cloudformation_json", classmethod(_create))
-    patch(CustomModel, "update_from_cloudformation_json", classmethod(_update))
-    patch(CustomModel, "delete", _custom_delete)
+            def deliver(url: str, body: Any, ssl_verify: Any = None) -> None:
+                if not RECEIVER.deliver_url(url, body):
+                    utils._send_response(url, body, ssl_verify)  # type: ignore[attr-defined]
 
-    # crhelper: deliver to our receiver in-process, and do not wait for CloudWatch logs
-    original_send = CfnResource.__dict__["_send"]
+            original_send(self, status, reason, send_response=send_response or deliver)
 
-    def _send(self: Any, status: Any = None, reason: str = "", send_response: Any = None) -> None:
-        from crhelper import utils
+        return _send
 
-        def deliver(url: str, body: Any, ssl_verify: Any = None) -> None:
-            if not RECEIVER.deliver_url(url, body):
-                utils._send_response(url, body, ssl_verify)  # type: ignore[attr-defined]
+    return [
+        # custom resources
+        (CustomModel, "create_from_cloudformation_json", classmethod(_create)),
+        (CustomModel, "update_from_cloudformation_json", classmethod(_update)),
+        (CustomModel, "delete", _custom_delete),
+        # crhelper: deliver to our receiver in-process, and do not wait for CloudWatch logs
+        patching.wrap(CfnResource, "_send", crhelper_send),
+        (CfnResource, "_wait_for_cwlogs", lambda self, sleep=None: None),
+        # an update fails its stack; then Delete for replaced custom resources (cleanup phase)
+        patching.wrap(Stack, "update", _stack_update),
+        # Delete for every custom resource before moto deletes the others
+        patching.wrap(ResourceMap, "delete", _map_delete),
+    ]
 
-        original_send(self, status, reason, send_response=send_response or deliver)
 
-    patch(CfnResource, "_send", _send)
-    patch(CfnResource, "_wait_for_cwlogs", lambda self, sleep=None: None)
-
-    # name every failing resource; never retry a failed custom resource
-    patch(
-        parsing,
-        "parse_and_create_resource",
-        _patched_parse_and_create(parsing.parse_and_create_resource),
-    )
-    patch(
-        parsing,
-        "parse_and_update_resource",
-        _patched_parse_and_update(parsing.parse_and_update_resource),
-    )
-
-    original_create = Stack.__dict__["create_resources"]
-    original_update = Stack.__dict__["update"]
-    original_delete = Stack.__dict__["delete"]
-    original_map_delete = ResourceMap.__dict__["delete"]
-    original_backend_delete = Backend.__dict__["delete_stack"]
-
-    def create_resources(self: Any) -> None:
-        try:
-            original_create(self)
-        except (Exception, _Abort) as error:  # noqa: BLE001 - the stack fails, as on AWS
-            failure = _failure_of(error)
-            _record(self, "CREATE_FAILED", failure)
-            self.status = "ROLLBACK_IN_PROGRESS"
-            self.status_reason = (
-                f"The following resource(s) failed to create: [{failure.logical_id}]. "
-                f"{failure.reason}"
-            )
-            self._add_stack_event("ROLLBACK_IN_PROGRESS", resource_status_reason=failure.reason)
-            try:
-                self.resource_map.delete()
-                _forget_resources(self)
-                self.status = "ROLLBACK_COMPLETE"
-            except (Exception, _Abort) as rollback_error:  # noqa: BLE001
-                _record(self, "DELETE_FAILED", _failure_of(rollback_error))
-                self.status = "ROLLBACK_FAILED"
-            self._add_stack_event(self.status)
-
+def _stack_update(original_update: Callable[..., Any]) -> Callable[..., None]:
     def update(self: Any, *args: Any, **kwargs: Any) -> None:
         try:
             original_update(self, *args, **kwargs)
-        except (Exception, _Abort) as error:  # noqa: BLE001
-            failure = _failure_of(error)
-            _record(self, "UPDATE_FAILED", failure)
-            self.status = "UPDATE_FAILED"
-            self.status_reason = (
-                f"The following resource(s) failed to update: [{failure.logical_id}]. "
-                f"{failure.reason}"
-            )
-            self._add_stack_event("UPDATE_FAILED", resource_status_reason=failure.reason)
+        except (Exception, Abort) as error:  # noqa: BLE001
+            fail_stack(self, "update", "UPDATE_FAILED", error)
             return
         # cleanup phase: Delete for custom resources that got a new physical id
         for resource in list(self.custom_resources.values()):
             for physical_id, properties in _meta(resource).pop("replaced", []):
                 with contextlib.suppress(ResourceFailed):
                     send_delete(resource, physical_id=physical_id, properties=properties)
+
+    return update
+
+
+def _map_delete(original_map_delete: Callable[..., Any]) -> Callable[..., None]:
+    from moto.cloudformation.custom_model import CustomModel
 
     def map_delete(self: Any) -> None:
         for logical_id, resource in reversed(list(self._parsed_resources.items())):
@@ -514,43 +369,22 @@ def install() -> Callable[[], None]:
             try:
                 send_delete(resource)
             except ResourceFailed as failure:
-                raise _Abort(failure) from failure
+                raise Abort(failure) from failure
         original_map_delete(self)
 
-    def delete(self: Any) -> None:
-        try:
-            original_delete(self)
-            _forget_resources(self)
-        except (Exception, _Abort) as error:  # noqa: BLE001
-            failure = _failure_of(error)
-            _record(self, "DELETE_FAILED", failure)
-            self.status = "DELETE_FAILED"
-            self.status_reason = (
-                f"The following resource(s) failed to delete: [{failure.logical_id}]. "
-                f"{failure.reason}"
-            )
-            self._add_stack_event("DELETE_FAILED", resource_status_reason=failure.reason)
+    return map_delete
 
-    def delete_stack(self: Any, name_or_stack_id: str) -> None:
-        stacks = [s for s in self.stacks.values() if name_or_stack_id in (s.name, s.stack_id)]
-        original_backend_delete(self, name_or_stack_id)
-        for stack in stacks:
-            if stack.status == "DELETE_FAILED":  # stays listed, as on AWS
-                self.deleted_stacks.pop(stack.stack_id, None)
-                self.stacks[stack.stack_id] = stack
 
-    patch(Stack, "create_resources", create_resources)
-    patch(Stack, "update", update)
-    patch(Stack, "delete", delete)
-    patch(ResourceMap, "delete", map_delete)
-    patch(Backend, "delete_stack", delete_stack)
+def install() -> Callable[[], None]:
+    """Apply the patches above; returns the uninstall callable."""
+    return patching.install(_patches())
 
-    def uninstall() -> None:
-        for owner, name, value in reversed(saved):
-            if value is None:
-                with contextlib.suppress(AttributeError):
-                    delattr(owner, name)
-            else:
-                setattr(owner, name, value)
 
-    return uninstall
+__all__ = [
+    "RECEIVER",
+    "ResourceFailed",
+    "ResponseReceiver",
+    "install",
+    "send_delete",
+    "send_request",
+]

@@ -64,6 +64,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from sagebuild.local import patching
+
 LOG = logging.getLogger(__name__)
 UTC = datetime.UTC
 
@@ -1108,11 +1110,7 @@ def install(schedule_time_scale: float = 1.0) -> Callable[[], None]:
     from moto.stepfunctions.parser.backend import execution as executions
 
     dispatcher = _Dispatcher(schedule_time_scale)
-    original_send = Rule.__dict__["send_to_targets"]
-    original_put_rule = EventsBackend.__dict__["put_rule"]
-    original_start = executions.Execution.__dict__["start"]
-    original_terminated = executions.BaseExecutionWorkerCommunication.__dict__["terminated"]
-    dispatcher.original_send = original_send
+    dispatcher.original_send = Rule.__dict__["send_to_targets"]
 
     def send_to_targets(self: Any, original_event: Any, transform_input: bool = True) -> None:
         if self.state != "ENABLED" or not self.event_pattern.get_pattern():
@@ -1121,43 +1119,56 @@ def install(schedule_time_scale: float = 1.0) -> Callable[[], None]:
         if self.event_pattern.matches_event(shaped):
             dispatcher.dispatch(self, shaped, dict(original_event))
 
-    def put_rule(self: Any, name: str, *args: Any, **kwargs: Any) -> Any:
-        expression = kwargs.get("scheduled_expression")
-        if expression:
-            try:
-                parse_schedule(expression)
-            except ValueError:
-                raise ValidationException("Parameter ScheduleExpression is not valid.") from None
-        rule = original_put_rule(self, name, *args, **kwargs)
-        dispatcher.wake.set()
-        return rule
+    def checked_put_rule(original_put_rule: Callable[..., Any]) -> Callable[..., Any]:
+        def put_rule(self: Any, name: str, *args: Any, **kwargs: Any) -> Any:
+            expression = kwargs.get("scheduled_expression")
+            if expression:
+                try:
+                    parse_schedule(expression)
+                except ValueError:
+                    raise ValidationException(
+                        "Parameter ScheduleExpression is not valid."
+                    ) from None
+            rule = original_put_rule(self, name, *args, **kwargs)
+            dispatcher.wake.set()
+            return rule
 
-    def start(self: Any) -> None:
-        if not self.exec_worker:
-            _emit_execution(self, "RUNNING")
-        original_start(self)
+        return put_rule
 
-    def terminated(self: Any) -> None:
-        original_terminated(self)
-        status = self.execution.exec_status
-        _emit_execution(self.execution, str(getattr(status, "value", status)))
+    def emitting_start(original_start: Callable[..., Any]) -> Callable[..., None]:
+        def start(self: Any) -> None:
+            if not self.exec_worker:
+                _emit_execution(self, "RUNNING")
+            original_start(self)
 
+        return start
+
+    def emitting_terminated(original_terminated: Callable[..., Any]) -> Callable[..., None]:
+        def terminated(self: Any) -> None:
+            original_terminated(self)
+            status = self.execution.exec_status
+            _emit_execution(self.execution, str(getattr(status, "value", status)))
+
+        return terminated
+
+    patches: list[patching.Patch] = [
+        (Rule, "send_to_targets", send_to_targets),
+        patching.wrap(EventsBackend, "put_rule", checked_put_rule),
+        patching.wrap(executions.Execution, "start", emitting_start),
+        patching.wrap(
+            executions.BaseExecutionWorkerCommunication, "terminated", emitting_terminated
+        ),
+    ]
     with _INSTALL_LOCK:
         previous = _ACTIVE
-        Rule.send_to_targets = send_to_targets  # type: ignore[method-assign]
-        EventsBackend.put_rule = put_rule  # type: ignore[method-assign]
-        executions.Execution.start = start  # type: ignore[method-assign]
-        executions.BaseExecutionWorkerCommunication.terminated = terminated  # type: ignore[method-assign]
+        restore = patching.install(patches)
         _ACTIVE = dispatcher
         dispatcher.start()
 
     def uninstall() -> None:
         global _ACTIVE
         with _INSTALL_LOCK:
-            Rule.send_to_targets = original_send  # type: ignore[method-assign]
-            EventsBackend.put_rule = original_put_rule  # type: ignore[method-assign]
-            executions.Execution.start = original_start  # type: ignore[method-assign]
-            executions.BaseExecutionWorkerCommunication.terminated = original_terminated  # type: ignore[method-assign]
+            restore()
             if _ACTIVE is dispatcher:
                 _ACTIVE = previous
         dispatcher.close()

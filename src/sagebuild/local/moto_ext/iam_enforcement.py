@@ -25,6 +25,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from sagebuild.local import patching
 from sagebuild.local.iam import catalog, principals
 from sagebuild.local.iam.enforcer import ENFORCER, AccessDenied
 
@@ -228,29 +229,24 @@ def install() -> Callable[[], None]:
 
     for name in _SFN_CLIENT_MODULES:
         importlib.import_module(name)
-    saved_count = settings.INITIAL_NO_AUTH_ACTION_COUNT
-    original_auth = ActionAuthenticatorMixin.__dict__["_authenticate_and_authorize_action"]
     original_factory = boto_client.boto_client_for
     factory = _state_machine_client(original_factory)
-    patched_modules = [
-        module
-        for name, module in list(sys.modules.items())
-        if name.startswith("moto.stepfunctions.parser")
-        and getattr(module, "boto_client_for", None) is original_factory
+    patches: list[patching.Patch] = [
+        (ActionAuthenticatorMixin, "_authenticate_and_authorize_action", _authorize),
+        (settings, "INITIAL_NO_AUTH_ACTION_COUNT", 0),
+        *(
+            (module, "boto_client_for", factory)
+            for name, module in list(sys.modules.items())
+            if name.startswith("moto.stepfunctions.parser")
+            and getattr(module, "boto_client_for", None) is original_factory
+        ),
+        (ENFORCER, "enabled", True),
     ]
-    ActionAuthenticatorMixin._authenticate_and_authorize_action = _authorize  # type: ignore[method-assign,assignment]
-    for module in patched_modules:
-        module.boto_client_for = factory  # type: ignore[attr-defined]
-    settings.INITIAL_NO_AUTH_ACTION_COUNT = 0
-    ENFORCER.enabled = True
+    restore = patching.install(patches)
     ENFORCER.ledger.clear()
 
     def uninstall() -> None:
-        ENFORCER.enabled = False
-        settings.INITIAL_NO_AUTH_ACTION_COUNT = saved_count
-        ActionAuthenticatorMixin._authenticate_and_authorize_action = original_auth  # type: ignore[method-assign]
-        for module in patched_modules:
-            module.boto_client_for = original_factory  # type: ignore[attr-defined]
+        restore()
         principals.forget()
 
     return uninstall

@@ -126,13 +126,7 @@ def install() -> Callable[[], None]:
             ("delete_from_cloudformation_json", delete_from_cloudformation_json),
         )
     ]
-    originals: dict[tuple[Any, str], Any] = {}
-    patching.apply(patches, originals)
-
-    def uninstall() -> None:
-        patching.restore(patches, originals)
-
-    return uninstall
+    return patching.install(patches)
 
 
 __all__ = ["install"]

@@ -45,6 +45,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sagebuild.local import patching
+
 DUMMY_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",
@@ -587,24 +589,25 @@ def install(cache_dir: Path | None = None, endpoint_url: str | None = None) -> C
     from moto.awslambda.models import LambdaFunction
 
     install_thread_environ()
+    import boto3
+
     runner = LambdaRunner(cache_dir=cache_dir, endpoint_url=endpoint_url)
-    original = LambdaFunction.__dict__["_invoke_lambda"]
 
     def _invoke_lambda(self: Any, event: Any = None) -> tuple[str, bool, str]:
         return runner.invoke(self, event)
 
-    LambdaFunction._invoke_lambda = _invoke_lambda  # type: ignore[method-assign]
-    import boto3
-
-    original_session = boto3._get_default_session
-    boto3._get_default_session = _function_default_session(original_session)
+    restore = patching.install(
+        [
+            (LambdaFunction, "_invoke_lambda", _invoke_lambda),
+            patching.wrap(boto3, "_get_default_session", _function_default_session),
+        ]
+    )
     previous = _INSTALLED
     _INSTALLED = runner
 
     def uninstall() -> None:
         global _INSTALLED
-        LambdaFunction._invoke_lambda = original  # type: ignore[method-assign]
-        boto3._get_default_session = original_session
+        restore()
         with _SESSIONS_LOCK:
             _FUNCTION_SESSIONS.clear()
         _INSTALLED = previous

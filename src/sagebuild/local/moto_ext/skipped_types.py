@@ -30,7 +30,9 @@ from typing import Any
 from moto.core.common_models import CloudFormationModel
 from moto.moto_api._internal import mock_random
 
-from .custom_resources import ResourceFailed
+from sagebuild.local import patching
+
+from .stack_failures import ResourceFailed
 
 #: Types accepted without emulation, with the reason shown to users.
 NOT_EMULATED: dict[str, str] = {
@@ -489,8 +491,14 @@ def install() -> Callable[[], None]:
             _RECORDED_MODELS[resource_type] = _recorded_model(resource_type, reason)
     _refresh_model_map()
 
-    original = parsing.__dict__["parse_and_create_resource"]
+    # The models stay registered after uninstall (Python cannot unregister a subclass); they
+    # are inert outside a CloudFormation deploy. The unknown-type check is removed.
+    return patching.install(
+        [patching.wrap(parsing, "parse_and_create_resource", _unknown_types_fail)]
+    )
 
+
+def _unknown_types_fail(original: Callable[..., Any]) -> Callable[..., Any]:
     def parse_and_create_resource(
         logical_id: str, resource_json: dict[str, Any], resources_map: Any, *args: Any, **kw: Any
     ) -> Any:
@@ -506,11 +514,4 @@ def install() -> Callable[[], None]:
             )
         return original(logical_id, resource_json, resources_map, *args, **kw)
 
-    parsing.parse_and_create_resource = parse_and_create_resource
-
-    def uninstall() -> None:
-        # The models stay registered (Python cannot unregister a subclass); they are inert
-        # outside a CloudFormation deploy. The unknown-type check is removed.
-        parsing.parse_and_create_resource = original
-
-    return uninstall
+    return parse_and_create_resource

@@ -20,6 +20,7 @@ from typing import Any
 
 from moto.sns import models as sns_models
 
+from sagebuild.local import patching
 from sagebuild.local.moto_ext import lambda_async
 
 
@@ -86,9 +87,4 @@ def install() -> Callable[[], None]:
         lambda_async.invoke_async(self.endpoint, json.dumps(event))
         return None
 
-    sns_models.Subscription.publish = publish  # type: ignore[method-assign]
-
-    def uninstall() -> None:
-        sns_models.Subscription.publish = original  # type: ignore[method-assign]
-
-    return uninstall
+    return patching.install([(sns_models.Subscription, "publish", publish)])

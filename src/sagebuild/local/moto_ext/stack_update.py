@@ -18,6 +18,8 @@ from typing import Any
 
 from moto.cloudformation import parsing
 
+from sagebuild.local import patching
+
 
 def _normal(resource: dict[str, Any]) -> dict[str, Any]:
     return {**resource, "Properties": resource.get("Properties") or {}}
@@ -107,18 +109,15 @@ def _apply_conditions(resources: Any, template: dict[str, Any]) -> None:
 
 
 def install() -> Callable[[], None]:
-    original_diff = parsing.ResourceMap.build_resource_diff
     original_update = parsing.ResourceMap.update
 
     def update(self: Any, template: dict[str, Any], parameters: Any = None) -> None:
         original_update(self, template, parameters)
         _apply_conditions(self, template)
 
-    parsing.ResourceMap.build_resource_diff = build_resource_diff  # type: ignore[method-assign]
-    parsing.ResourceMap.update = update  # type: ignore[method-assign]
-
-    def uninstall() -> None:
-        parsing.ResourceMap.build_resource_diff = original_diff  # type: ignore[method-assign]
-        parsing.ResourceMap.update = original_update  # type: ignore[method-assign]
-
-    return uninstall
+    return patching.install(
+        [
+            (parsing.ResourceMap, "build_resource_diff", build_resource_diff),
+            (parsing.ResourceMap, "update", update),
+        ]
+    )

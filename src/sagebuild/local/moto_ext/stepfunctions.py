@@ -38,6 +38,8 @@ from typing import Any
 
 from moto.core.config import default_user_config
 
+from sagebuild.local import patching
+
 _FAST_WAITS = 0
 _FAST_LOCK = threading.Lock()
 _SUBSTITUTION = re.compile(r"\$\{([^}]+)\}")
@@ -221,7 +223,9 @@ class _RetrierTime(types.SimpleNamespace):
 
 def install() -> Callable[[], None]:
     """Apply the patches above and turn the executor on; returns the uninstall callable."""
+    from moto.core.responses import EmptyResult
     from moto.stepfunctions.models import StateMachine
+    from moto.stepfunctions.parser.api import ExecutionStatus
     from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
     from moto.stepfunctions.parser.asl.component.state.choice.comparison.comparison_variable import (  # noqa: E501
         ComparisonVariable,
@@ -229,49 +233,26 @@ def install() -> Callable[[], None]:
     from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import (
         WaitFunction,
     )
-
-    saved_config: Any = dict(default_user_config.get("stepfunctions", {}))
-    default_user_config["stepfunctions"] = {**saved_config, "execute_state_machine": True}
-
-    originals = {
-        "create": StateMachine.__dict__["create_from_cloudformation_json"],
-        "update": StateMachine.__dict__["update_from_cloudformation_json"],
-        "delete": StateMachine.__dict__["delete_from_cloudformation_json"],
-    }
-    StateMachine.create_from_cloudformation_json = classmethod(_create)  # type: ignore[assignment]
-    StateMachine.update_from_cloudformation_json = classmethod(_update)  # type: ignore[assignment]
-    StateMachine.delete_from_cloudformation_json = classmethod(_delete)  # type: ignore[assignment]
-
-    original_choice = ComparisonVariable.__dict__["_eval_body"]
-    ComparisonVariable._eval_body = _choice_missing_path_fails(original_choice)  # type: ignore[method-assign]
-
+    from moto.stepfunctions.parser.backend import execution as executions
     from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+    from moto.stepfunctions.responses import StepFunctionResponse
 
-    original_start = StepFunctionsParserBackend.__dict__["start_execution"]
+    def start_execution(original_start: Callable[..., Any]) -> Callable[..., Any]:
+        def start(self: Any, state_machine_arn: str, name: Any = None, *a: Any, **k: Any) -> Any:
+            return original_start(self, state_machine_arn, name or str(uuid.uuid4()), *a, **k)
 
-    def start_execution(
-        self: Any, state_machine_arn: str, name: Any = None, *a: Any, **k: Any
-    ) -> Any:
-        return original_start(self, state_machine_arn, name or str(uuid.uuid4()), *a, **k)
+        return start
 
-    StepFunctionsParserBackend.start_execution = start_execution  # type: ignore[method-assign]
+    def wait_interval(original_wait: Callable[..., Any]) -> Callable[..., None]:
+        def _wait_interval(self: Any, env: Any, wait_seconds: int) -> None:
+            if fast_waits_enabled():
+                return None
+            return original_wait(self, env, wait_seconds)
 
-    original_wait = WaitFunction.__dict__["_wait_interval"]
-
-    def _wait_interval(self: Any, env: Any, wait_seconds: int) -> None:
-        if fast_waits_enabled():
-            return None
-        return original_wait(self, env, wait_seconds)
-
-    WaitFunction._wait_interval = _wait_interval  # type: ignore[method-assign]
+        return _wait_interval
 
     # moto's SendTaskFailure response drops `cause`; the task's failure must carry it (the
     # approval's "rejected by ...: reason" reaches the run's error and its notification).
-    from moto.core.responses import EmptyResult
-    from moto.stepfunctions.responses import StepFunctionResponse
-
-    original_failure = StepFunctionResponse.__dict__["send_task_failure"]
-
     def send_task_failure(self: Any) -> Any:
         self.stepfunction_backend.send_task_failure(
             self._get_param("taskToken"),
@@ -280,62 +261,56 @@ def install() -> Callable[[], None]:
         )
         return EmptyResult()
 
-    StepFunctionResponse.send_task_failure = send_task_failure  # type: ignore[method-assign]
-
-    from moto.stepfunctions.parser.api import ExecutionStatus
-    from moto.stepfunctions.parser.backend import execution as executions
-
-    original_stop = executions.Execution.__dict__["stop"]
-    original_reflect = executions.BaseExecutionWorkerCommunication.__dict__[
-        "_reflect_execution_status"
-    ]
-
     requested: dict[str, tuple[Any, Any]] = {}  # execution ARN → the StopExecution's own words
 
-    def stop(self: Any, stop_date: Any, error: Any, cause: Any) -> Any:
-        error, cause = requested.pop(self.exec_arn, (error, cause))
-        self.sagebuild_stopped = (error or None, cause or None)
-        worker, deadline = self.exec_worker, time.monotonic() + 10
-        while worker is not None and time.monotonic() < deadline:
-            if worker.env is not None and worker.env.program_state() is not None:
-                break  # the program runs (or ended): moto's stop now reaches it
-            time.sleep(0.005)  # the worker thread is parsing the definition, about to run it
-        return original_stop(self, stop_date, error, cause)
+    def execution_stop(original_stop: Callable[..., Any]) -> Callable[..., Any]:
+        def stop(self: Any, stop_date: Any, error: Any, cause: Any) -> Any:
+            error, cause = requested.pop(self.exec_arn, (error, cause))
+            self.sagebuild_stopped = (error or None, cause or None)
+            worker, deadline = self.exec_worker, time.monotonic() + 10
+            while worker is not None and time.monotonic() < deadline:
+                if worker.env is not None and worker.env.program_state() is not None:
+                    break  # the program runs (or ended): moto's stop now reaches it
+                time.sleep(0.005)  # the worker thread is parsing the definition, about to run it
+            return original_stop(self, stop_date, error, cause)
 
-    original_stop_response = StepFunctionResponse.__dict__["stop_execution"]
+        return stop
 
-    def stop_execution(self: Any) -> Any:
-        requested[self._get_param("executionArn")] = (
-            self._get_param("error"),
-            self._get_param("cause"),
-        )
-        return original_stop_response(self)
+    def stop_execution(original_stop_response: Callable[..., Any]) -> Callable[..., Any]:
+        def stop_execution_(self: Any) -> Any:
+            requested[self._get_param("executionArn")] = (
+                self._get_param("error"),
+                self._get_param("cause"),
+            )
+            return original_stop_response(self)
 
-    def reflect(self: Any) -> None:
-        original_reflect(self)
-        stopped = getattr(self.execution, "sagebuild_stopped", None)
-        if stopped is not None:
-            self.execution.exec_status = ExecutionStatus.ABORTED
-            self.execution.error, self.execution.cause = stopped
+        return stop_execution_
 
-    executions.Execution.stop = stop  # type: ignore[method-assign]
-    StepFunctionResponse.stop_execution = stop_execution  # type: ignore[method-assign]
-    executions.BaseExecutionWorkerCommunication._reflect_execution_status = reflect  # type: ignore[method-assign]
-    original_time = retrier_decl.time
-    retrier_decl.time = _RetrierTime(original_time)  # type: ignore[assignment]
+    def reflect_status(original_reflect: Callable[..., Any]) -> Callable[..., None]:
+        def reflect(self: Any) -> None:
+            original_reflect(self)
+            stopped = getattr(self.execution, "sagebuild_stopped", None)
+            if stopped is not None:
+                self.execution.exec_status = ExecutionStatus.ABORTED
+                self.execution.error, self.execution.cause = stopped
 
-    def uninstall() -> None:
-        StateMachine.create_from_cloudformation_json = originals["create"]  # type: ignore[method-assign]
-        StateMachine.update_from_cloudformation_json = originals["update"]  # type: ignore[method-assign]
-        StateMachine.delete_from_cloudformation_json = originals["delete"]  # type: ignore[method-assign]
-        ComparisonVariable._eval_body = original_choice  # type: ignore[method-assign]
-        WaitFunction._wait_interval = original_wait  # type: ignore[method-assign]
-        StepFunctionsParserBackend.start_execution = original_start  # type: ignore[method-assign]
-        StepFunctionResponse.send_task_failure = original_failure  # type: ignore[method-assign]
-        executions.Execution.stop = original_stop  # type: ignore[method-assign]
-        StepFunctionResponse.stop_execution = original_stop_response  # type: ignore[method-assign]
-        executions.BaseExecutionWorkerCommunication._reflect_execution_status = original_reflect  # type: ignore[method-assign]
-        retrier_decl.time = original_time
-        default_user_config["stepfunctions"] = saved_config  # type: ignore[typeddict-item]
+        return reflect
 
-    return uninstall
+    saved_config: Any = dict(default_user_config.get("stepfunctions", {}))
+    worker = executions.BaseExecutionWorkerCommunication
+    return patching.install(
+        [
+            (default_user_config, "stepfunctions", {**saved_config, "execute_state_machine": True}),
+            (StateMachine, "create_from_cloudformation_json", classmethod(_create)),
+            (StateMachine, "update_from_cloudformation_json", classmethod(_update)),
+            (StateMachine, "delete_from_cloudformation_json", classmethod(_delete)),
+            patching.wrap(ComparisonVariable, "_eval_body", _choice_missing_path_fails),
+            patching.wrap(StepFunctionsParserBackend, "start_execution", start_execution),
+            patching.wrap(WaitFunction, "_wait_interval", wait_interval),
+            (StepFunctionResponse, "send_task_failure", send_task_failure),
+            patching.wrap(executions.Execution, "stop", execution_stop),
+            patching.wrap(StepFunctionResponse, "stop_execution", stop_execution),
+            patching.wrap(worker, "_reflect_execution_status", reflect_status),
+            (retrier_decl, "time", _RetrierTime(retrier_decl.time)),
+        ]
+    )
