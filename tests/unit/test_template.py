@@ -298,7 +298,7 @@ def _render(node: Any, refs: dict[str, Any]) -> Any:
 
 
 @pytest.mark.parametrize("framework", FRAMEWORKS)
-def test_seeded_parameter_document_is_the_frameworks_defaults_and_valid(framework):
+def test_seeded_parameter_document_is_the_framework_and_resolves_to_its_defaults(framework):
     refs = {
         "ConfigFramework": framework,
         "CodeBucket": "demo-codebucket-1a2b3c",
@@ -307,16 +307,18 @@ def test_seeded_parameter_document_is_the_frameworks_defaults_and_valid(framewor
     value = _render(RESOURCES["ParameterStore"]["Properties"]["Value"], refs)
 
     document = json.loads(value)
-    expected = defaults_for(framework)
+    expected = {"framework": framework}
     if framework in SCRIPT_MODE_FRAMEWORKS:
         expected["trainsourcefile"] = "s3://demo-codebucket-1a2b3c/scripts/source.tar.gz"
     assert document == expected
-    assert parse_config(document, framework).framework == framework
+    resolved = parse_config(document, framework)  # the run fills the defaults
+    assert resolved == parse_config({**defaults_for(framework), **document}, framework)
+    assert resolved.to_document().items() >= defaults_for(framework).items()
     assert len(value) < 4096  # a standard SSM parameter
 
 
 def test_script_mode_condition_matches_the_config_schema():
-    mapping = TEMPLATE["Mappings"]["FrameworkDefaults"]
+    mapping = TEMPLATE["Mappings"]["Frameworks"]
 
     assert set(mapping) == set(FRAMEWORKS)
     assert {f for f, v in mapping.items() if v["ScriptMode"] == "true"} == SCRIPT_MODE_FRAMEWORKS

@@ -17,7 +17,7 @@ def _parameter_ranges(config: Config, categorical: Any) -> dict[str, list[dict]]
         "ContinuousParameterRanges": [],
         "CategoricalParameterRanges": [],
     }
-    for item in config.parameter_ranges():
+    for item in config.ranges:  # parsed once, when the config was built
         if item.kind == "Categorical":
             ranges["CategoricalParameterRanges"].append(
                 {"Name": item.name, "Values": [categorical(v) for v in item.values]}
