@@ -1,7 +1,8 @@
 """Driving a deployed sagebuild stack: upload data and code, start a run, follow it, predict.
 
 Used by the demo, the end-to-end tests and the notebooks alike; works with any boto3 client
-factory (the local stack's or a real AWS session's).
+factory (the local stack's or a real AWS session's). Finding and following a run is
+`sagebuild.cli_support.following`, the same as the CLI's.
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sagebuild.cli_support import following
+
 ClientFactory = Callable[[str], Any]
-FINAL = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
+FINAL = following.FINAL  # the statuses of an execution that has ended
 
 
 def topic_queue_policy(queue_arn: str, topic_arn: str) -> dict[str, Any]:
@@ -123,35 +126,18 @@ class Stack:
 
     def wait_for_execution(self, known: set[str], timeout: float = 30) -> str:
         """The ARN of the first execution not in `known` (started by a trigger)."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for execution in self.executions():
-                if execution["executionArn"] not in known:
-                    return execution["executionArn"]
-            time.sleep(0.1)
-        raise TimeoutError("no run started within the timeout")
+        return following.first_new_run(
+            self.client("stepfunctions"), self.outputs["StateMachine"], known, timeout
+        )
 
     def follow(
         self, execution_arn: str, timeout: float = 300, poll: float = 0.2
     ) -> Iterator[tuple[str, float]]:
         """Yield (state name, seconds since start) for each state entered, until the run ends."""
-        sfn = self.client("stepfunctions")
-        seen, started = 0, time.monotonic()
-        deadline = started + timeout
-        while True:
-            status = sfn.describe_execution(executionArn=execution_arn)["status"]
-            events = sfn.get_execution_history(executionArn=execution_arn, maxResults=1000)[
-                "events"
-            ]
-            entered = [e for e in events if e["type"].endswith("StateEntered")]
-            for event in entered[seen:]:
-                yield event["stateEnteredEventDetails"]["name"], time.monotonic() - started
-            seen = len(entered)
-            if status in FINAL:
-                return
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"run still {status} after {timeout:.0f} s")
-            time.sleep(poll)
+        started = time.monotonic()
+        looks = following.follow(self.client("stepfunctions"), execution_arn, poll, timeout)
+        for name, _seen in following.states_entered(looks):
+            yield name, time.monotonic() - started
 
     def run_result(self, execution_arn: str) -> dict:
         described = self.client("stepfunctions").describe_execution(executionArn=execution_arn)

@@ -87,9 +87,15 @@ def validate(document: object, framework: str | None) -> list[str]:
     return []
 
 
+def resolved(document: dict, framework: str | None) -> dict:
+    """The document a run sees: `document` with every default filled in
+    (`domain.config.parse_config(...).to_document()`); `validate` it first."""
+    return dict(config().parse_config(document, str(framework or "")).to_document())
+
+
 def loop_keys() -> tuple[str, ...]:
-    """The state document's start/poll loop keys (`domain.run.LOOP_KEYS`)."""
+    """The state document's start/poll loop keys (`domain.state.LOOP_KEYS`)."""
     _ensure_path()
-    from domain.run import LOOP_KEYS
+    from domain.state import LOOP_KEYS
 
     return LOOP_KEYS
