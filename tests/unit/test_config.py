@@ -400,3 +400,112 @@ def test_numeric_tag_values_become_strings():
     config = parse_config({"Tags": [{"Key": "cost-center", "Value": 42}]}, "BYOD")
 
     assert config.Tags[0].Value == "42"
+
+
+def test_defaults_are_the_schema_defaults_plus_the_framework_overlay():
+    from domain.config import FRAMEWORK_DEFAULTS, Config
+
+    for framework in FRAMEWORKS:
+        seed = defaults_for(framework)
+        overlay = FRAMEWORK_DEFAULTS[framework]
+        for key, value in seed.items():
+            if key == "framework":
+                assert value == framework
+            elif key in overlay:
+                assert value == overlay[key]
+            else:
+                assert value == Config.model_fields[key].get_default(call_default_factory=True)
+
+
+def test_a_fresh_document_spells_out_the_keys_a_user_edits():
+    assert defaults_for("PYTORCH") == {
+        "framework": "PYTORCH",
+        "configtrain": "SAGEMAKER",
+        "train": True,
+        "deployEndpoint": True,
+        "traininstancetype": "ml.m5.large",
+        "traininstancecount": 1,
+        "trainvolumesize": 10,
+        "trainmaxrun": 4,
+        "inputmode": "File",
+        "spot": False,
+        "hyperparameters": {},
+        "metrics": [],
+        "Tags": [],
+        "maxtrainingjobs": 1,
+        "maxparalleltrainingjobs": 1,
+        "WarmStartType": "IdenticalDataAndAlgorithm",
+        "hostinstancetype": "ml.m5.large",
+        "hostinstancecount": 1,
+        "modelhostingenvironment": {},
+        "trainentrypoint": "train.py",
+        "enablecloudwatchmetrics": False,
+        "containerloglevel": 20,
+        "frameworkversion": "2.1",
+    }
+    assert "containerloglevel" not in defaults_for("BYOD")
+    assert defaults_for("BYOD")["hostinstancetype"] == "ml.t2.medium"
+
+
+def test_defaults_are_a_new_copy_each_time():
+    defaults_for("SCIKIT")["hyperparameters"]["a"] = 1
+
+    assert defaults_for("SCIKIT")["hyperparameters"] == {}
+
+
+@pytest.mark.parametrize(
+    ("document", "framework"),
+    [
+        ({}, "BYOD"),
+        ({"algorithm": "kmeans"}, "AMAZON"),
+        (
+            {
+                "configtrain": "SAGEMAKERHPO",
+                "spot": True,
+                "hyperparameters": {"epochs": 3, "lr": '{"MinValue": 0.1, "MaxValue": 1}'},
+                "tuningobjective": {"Name": "acc", "Type": "Maximize", "Regex": "a=(.*)"},
+                "channels": {"train": {"path": "t/", "contentType": "text/csv"}},
+                "autoscaling": {"MaxCapacity": 3},
+                "trainsourcefile": "s3://demo-code/src.tar.gz",
+            },
+            "PYTORCH",
+        ),
+    ],
+)
+def test_load_config_round_trips_a_validated_document(document, framework):
+    from domain.config import load_config
+
+    config = parse_config(document, framework)
+
+    loaded = load_config(config.to_document())
+
+    assert loaded == config
+    assert loaded.ranges == config.ranges
+    assert loaded.to_document() == config.to_document()
+
+
+def test_load_config_names_what_does_not_fit_the_schema():
+    from domain.config import load_config
+
+    with pytest.raises(InvalidParameters) as error:
+        load_config({"framework": "SCIKIT", "traininstancecount": "many"})
+
+    assert error.value.problems == [
+        "traininstancecount: expected a whole number from 1 to 100, got 'many'"
+    ]
+
+
+def test_ranges_follow_the_hyperparameters_of_a_copy():
+    config = parse_config(
+        {
+            "configtrain": "SAGEMAKERHPO",
+            "hyperparameters": {"a": {"Values": [1, 2]}},
+            "tuningobjective": {"Name": "acc", "Type": "Maximize", "Regex": "a=(.*)"},
+        },
+        "SCIKIT",
+    )
+
+    copy = config.model_copy(update={"hyperparameters": {"b": 1}})
+
+    assert [r.name for r in config.ranges] == ["a"]
+    assert copy.ranges == () and copy.static_hyperparameters() == {"b": 1}

@@ -204,3 +204,30 @@ def test_best_artifact_is_the_best_jobs_model():
 def test_no_best_job_is_a_tuning_failure():
     with pytest.raises(TuningFailed, match="demo-v3-tuning has no best training job"):
         tuning_best_artifact({"HyperParameterTuningJobName": "demo-v3-tuning"}, "s3://a/")
+
+
+def test_ranges_are_parsed_once_for_validation_and_the_request(monkeypatch):
+    from domain.config import ranges
+
+    calls: list[str] = []
+    parse_range = ranges.parse_range
+
+    def counted(name, value):
+        calls.append(name)
+        return parse_range(name, value)
+
+    monkeypatch.setattr(ranges, "parse_range", counted)
+    config = parse_config(
+        {
+            "configtrain": "SAGEMAKERHPO",
+            "hyperparameters": {"epochs": 10, "lr": {"MinValue": 0.01, "MaxValue": 0.1}},
+            "tuningobjective": {"Name": "acc", "Type": "Maximize", "Regex": "acc=([0-9.]+)"},
+        },
+        "SCIKIT",
+    )
+    request = tuning_job_request(CTX, config)
+
+    assert sorted(calls) == ["epochs", "lr"]
+    assert request["HyperParameterTuningJobConfig"]["ParameterRanges"] == {
+        "ContinuousParameterRanges": [{"Name": "lr", "MinValue": "0.01", "MaxValue": "0.1"}]
+    }
