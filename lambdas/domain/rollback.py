@@ -19,18 +19,67 @@ from domain.naming import sanitise, version_of
 
 @dataclass(frozen=True)
 class RollbackRequest:
+    """What a rollback message asks for."""
+
     version: int | None = None  # None: one version back
-    problem: str = ""  # why the message cannot be done as written
-    body: str = ""  # the message as it arrived (kept when it has a problem)
+    body: str = ""  # the message as it arrived
+
+
+@dataclass(frozen=True)
+class BadRollbackMessage:
+    """A rollback message that cannot be done as written: kept with its body, refused."""
+
+    reason: str
+    body: str
+
+
+@dataclass(frozen=True)
+class RolledBack:
+    """The endpoint serves `to` now (or already did: `changed` False)."""
+
+    endpoint: str
+    from_config: str
+    to_config: str
+    changed: bool
+    version: int | None = None
+    # The version rolled back to runs at its config's instance count, without autoscaling
+    # (its scalable target went away when it was replaced); the next deploy scales again.
+    released_scaling: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict:
+        """The function's answer and the body of the `rolled_back` notification."""
+        found: dict[str, Any] = {
+            "endpoint": self.endpoint,
+            "from": self.from_config,
+            "to": self.to_config,
+            "changed": self.changed,
+        }
+        if self.changed:
+            found["version"] = self.version
+            found["released_scaling"] = list(self.released_scaling)
+        return found
+
+
+@dataclass(frozen=True)
+class Refused:
+    """A request this function will not do, and why; `body` is kept when the message is wrong."""
+
+    endpoint: str
+    reason: str
+    body: str = ""
+
+    def as_dict(self) -> dict:
+        return {"endpoint": self.endpoint, "changed": False, "error": self.reason}
 
 
 _VERSION_HELP = 'send {"version": N} with N a whole number >= 1, or {} for one version back'
 
 
-def _version_in(message: Any, body: str) -> RollbackRequest:
+def rollback_request_of(message: Any, body: str) -> RollbackRequest | BadRollbackMessage:
+    """A rollback message already read as JSON → the version it asks for."""
     if not isinstance(message, dict):
-        return RollbackRequest(
-            problem=f"the rollback message is not a JSON object; {_VERSION_HELP}", body=body
+        return BadRollbackMessage(
+            f"the rollback message is not a JSON object; {_VERSION_HELP}", body
         )
     value = message.get("version")
     if value is None:
@@ -39,41 +88,23 @@ def _version_in(message: Any, body: str) -> RollbackRequest:
         value = int(value.strip())
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 10**9:
         shown = json.dumps(value)[:40] if not isinstance(value, float) else repr(value)
-        return RollbackRequest(
-            problem=f"version: {shown} is not a version; {_VERSION_HELP}", body=body
-        )
+        return BadRollbackMessage(f"version: {shown} is not a version; {_VERSION_HELP}", body)
     return RollbackRequest(version=value, body=body)
 
 
-def parse_rollback_event(event: Any) -> RollbackRequest:
-    """The version a RollbackTopic message (or a direct invocation) asks for. Never raises."""
+def read_rollback_message(text: str) -> RollbackRequest | BadRollbackMessage:
+    """A RollbackTopic message's text → the version it asks for (blank: one back)."""
+    if not text.strip():
+        return RollbackRequest(body=text)
     try:
-        records = event.get("Records") if isinstance(event, dict) else None
-        if not isinstance(records, list):
-            return _version_in(event, json.dumps(event))
-        for record in records:
-            sns = record.get("Sns") if isinstance(record, dict) else None
-            text = sns.get("Message") if isinstance(sns, dict) else None
-            if not isinstance(text, str):
-                continue
-            if not text.strip():
-                return RollbackRequest(body=text)
-            try:
-                return _version_in(json.loads(text), text)
-            except RecursionError:
-                return RollbackRequest(
-                    problem="the rollback message nests JSON too deeply", body=text
-                )
-            except ValueError:
-                return RollbackRequest(
-                    problem=f"the rollback message is not JSON; {_VERSION_HELP}", body=text
-                )
-        return RollbackRequest()
-    except Exception as error:  # noqa: BLE001 - the rollback function must never raise
-        return RollbackRequest(
-            problem=f"the rollback event could not be read ({type(error).__name__})",
-            body=repr(event)[:100_000],
+        message = json.loads(text)
+    except RecursionError:
+        return BadRollbackMessage(
+            f"the rollback message nests JSON too deeply; {_VERSION_HELP}", text
         )
+    except ValueError:
+        return BadRollbackMessage(f"the rollback message is not JSON; {_VERSION_HELP}", text)
+    return rollback_request_of(message, text)
 
 
 def stack_configs(aws: ClientFactory, stack: str) -> list[tuple[int, str]]:
@@ -106,14 +137,18 @@ def choose_target(configs: list[tuple[int, str]], current: str, to_version: int 
     raise RollbackFailed(f"there is no version before {current} to roll back to")
 
 
-def roll_back(aws: ClientFactory, stack: str, endpoint: str, to_version: int | None) -> dict:
+def roll_back(aws: ClientFactory, stack: str, endpoint: str, to_version: int | None) -> RolledBack:
+    """Point the endpoint at an earlier version's config; RollbackFailed says why it cannot.
+
+    https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_UpdateEndpoint.html
+    """
     described = describe_endpoint(aws, endpoint)
     if described is None:
         raise RollbackFailed(f"endpoint {endpoint} does not exist; nothing to roll back")
     current = described["EndpointConfigName"]
     target = choose_target(stack_configs(aws, stack), current, to_version)
     if target == current:
-        return {"endpoint": endpoint, "from": current, "to": target, "changed": False}
+        return RolledBack(endpoint, current, target, changed=False)
     if described["EndpointStatus"] != "InService":
         raise RollbackFailed(
             f"endpoint {endpoint} is {described['EndpointStatus']}; SageMaker updates only an "
@@ -125,13 +160,23 @@ def roll_back(aws: ClientFactory, stack: str, endpoint: str, to_version: int | N
     except Exception:
         autoscaling.restore_variants(aws, released)  # the current version keeps serving
         raise
-    return {
-        "endpoint": endpoint,
-        "from": current,
-        "to": target,
-        "changed": True,
-        "version": version_of(target),
-        # The version rolled back to runs at its config's instance count, without autoscaling
-        # (its scalable target went away when it was replaced); the next deploy scales again.
-        "released_scaling": [item["register"]["ResourceId"] for item in released],
-    }
+    return RolledBack(
+        endpoint,
+        current,
+        target,
+        changed=True,
+        version=version_of(target),
+        released_scaling=tuple(item["register"]["ResourceId"] for item in released),
+    )
+
+
+def answer(
+    request: RollbackRequest | BadRollbackMessage, aws: ClientFactory, stack: str, endpoint: str
+) -> RolledBack | Refused:
+    """Do what a rollback message asks, or say why not (a refusal is never retried)."""
+    if isinstance(request, BadRollbackMessage):
+        return Refused(endpoint, request.reason, request.body)
+    try:
+        return roll_back(aws, stack, endpoint, request.version)
+    except RollbackFailed as error:  # what was asked cannot be done: the message is fine
+        return Refused(endpoint, str(error))

@@ -2,12 +2,13 @@
 
 from domain.aws import read_json_parameter
 from domain.errors import InvalidParameters
-from domain.launch import OverrideCheck, launch, parse_event
+from domain.launch import Kind, Outcome, OverrideCheck, launch
 from domain.notifications import publish, queued_notification, rejected_notification
 from domain.run_table import RunTable
 from domain.settings import Settings
 
 from handlers.common import aws, get_settings, logger, now
+from handlers.envelopes import launch_items
 
 
 def _override_check(settings: Settings) -> OverrideCheck:
@@ -32,29 +33,33 @@ def _override_check(settings: Settings) -> OverrideCheck:
     return check
 
 
+def _report(outcomes: list[Outcome], settings: Settings) -> None:
+    """Queued and rejected triggers are told on the status topic; duplicates only logged."""
+    queued = [o.detail for o in outcomes if o.kind is Kind.QUEUED]
+    rejected = [o.detail for o in outcomes if o.kind is Kind.REJECTED]
+    for outcome in outcomes:
+        if outcome.kind is Kind.DUPLICATE:
+            logger.info("duplicate delivery ignored", extra={"trigger_id": outcome.trigger_id})
+    if queued:
+        publish(settings.status_topic_arn, queued_notification(queued, settings.stack_name), aws)
+    if rejected:
+        notification = rejected_notification(rejected, settings.stack_name)
+        publish(settings.status_topic_arn, notification, aws)
+        logger.warning("trigger rejected", extra={"reasons": rejected})
+
+
 @logger.inject_lambda_context
 def handler(event: dict, context: object) -> dict:
     settings = get_settings()
     outcomes = launch(
-        parse_event(event),
+        launch_items(event),
         RunTable(aws, settings.run_table),
         aws,
         settings.state_machine_arn,
         now(),
         check=_override_check(settings),
     )
-    for outcome in outcomes:
-        if outcome.kind == "duplicate":
-            logger.info("duplicate delivery ignored", extra={"trigger_id": outcome.trigger_id})
-    queued = [o.detail for o in outcomes if o.kind == "queued"]
-    if queued:
-        publish(settings.status_topic_arn, queued_notification(queued, settings.stack_name), aws)
-    rejected = [o.detail for o in outcomes if o.kind == "rejected"]
-    if rejected:
-        publish(
-            settings.status_topic_arn, rejected_notification(rejected, settings.stack_name), aws
-        )
-        logger.warning("trigger rejected", extra={"reasons": rejected})
+    _report(outcomes, settings)
     lines = [outcome.line() for outcome in outcomes]
     logger.info("launch", extra={"outcomes": lines})
     return {"outcomes": lines}

@@ -2,56 +2,49 @@
 
 Never raises on what a message says: a request it cannot do is refused with a notification
 and, when the message itself is wrong, kept in the run table (`history --failed-triggers`).
+The answer is one notification whose `outcome` attribute is `rolled_back` (the body is the
+result as JSON) or `rollback_refused` (the body is the reason); `sagebuild rollback` waits for it.
 """
 
 import json
 
-from domain.errors import RollbackFailed
 from domain.naming import endpoint_name
 from domain.notifications import Notification, publish
-from domain.rollback import RollbackRequest, parse_rollback_event, roll_back
+from domain.rollback import Refused, RolledBack, answer
 from domain.run_table import RunTable
+from domain.settings import Settings
 
 from handlers.common import aws, get_settings, logger, now
+from handlers.envelopes import rollback_request
 
 
-def _refuse(reason: str, request: RollbackRequest | None) -> None:
-    settings = get_settings()
-    if request is not None and request.body:
-        RunTable(aws, settings.run_table).add_failed("rollback", request.body, reason, now())
-    publish(
-        settings.status_topic_arn,
-        Notification(
-            f"sagebuild {settings.stack_name}: rollback refused"[:100],
-            reason,
-            {"stack": settings.stack_name, "outcome": "rollback_refused"},
-        ),
-        aws,
+def _notification(outcome: RolledBack | Refused, stack: str) -> Notification:
+    if isinstance(outcome, Refused):
+        return Notification(
+            f"sagebuild {stack}: rollback refused"[:100],
+            outcome.reason,
+            {"stack": stack, "outcome": "rollback_refused"},
+        )
+    return Notification(
+        f"sagebuild {stack}: rolled back to {outcome.to_config}"[:100],
+        json.dumps(outcome.as_dict(), indent=1),
+        {"stack": stack, "outcome": "rolled_back"},
     )
-    logger.warning("rollback refused", extra={"reason": reason})
+
+
+def _report(outcome: RolledBack | Refused, settings: Settings) -> None:
+    if isinstance(outcome, Refused):
+        if outcome.body:  # the message itself was wrong: keep it
+            table = RunTable(aws, settings.run_table)
+            table.add_failed("rollback", outcome.body, outcome.reason, now())
+        logger.warning("rollback refused", extra={"reason": outcome.reason})
+    publish(settings.status_topic_arn, _notification(outcome, settings.stack_name), aws)
 
 
 @logger.inject_lambda_context
 def handler(event: dict, context: object) -> dict:
     settings = get_settings()
     endpoint = endpoint_name(settings.stack_name, settings.endpoint_name)
-    request = parse_rollback_event(event)
-    if request.problem:
-        _refuse(request.problem, request)
-        return {"endpoint": endpoint, "changed": False, "error": request.problem}
-    try:
-        result = roll_back(aws, settings.stack_name, endpoint, request.version)
-    except RollbackFailed as error:  # a user's request we cannot do: say why, do not retry
-        _refuse(str(error), None)
-        return {"endpoint": endpoint, "changed": False, "error": str(error)}
-    subject = f"sagebuild {settings.stack_name}: rolled back to {result['to']}"[:100]
-    publish(
-        settings.status_topic_arn,
-        Notification(
-            subject,
-            json.dumps(result, indent=1),
-            {"stack": settings.stack_name, "outcome": "rolled_back"},
-        ),
-        aws,
-    )
-    return result
+    outcome = answer(rollback_request(event), aws, settings.stack_name, endpoint)
+    _report(outcome, settings)
+    return outcome.as_dict()

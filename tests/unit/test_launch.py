@@ -2,7 +2,8 @@
 
 import json
 
-from domain.launch import Drain, Trigger, coalesce, parse_event, parse_message
+from domain.launch import Drain, Trigger, coalesce, parse_message
+from handlers.envelopes import launch_items as parse_event
 
 
 def _sns(message: str) -> dict:

@@ -1,17 +1,19 @@
-"""Property tests: the launch and rollback parsers take any event and never raise.
+"""Property tests: the launch and rollback envelope parsers take any event and never raise.
 
-Whatever arrives (SNS envelopes around any message, S3 and CodeCommit records of any shape,
-EventBridge events, deep nesting, non-JSON), parsing returns triggers, drains or rejections;
-every rejection says what is wrong, and a trigger always has an id a redelivery repeats.
+Whatever arrives (SNS envelopes and SQS records around any message, S3 and CodeCommit records
+of any shape, EventBridge events, deep nesting, non-JSON), parsing returns triggers, drains or
+rejections; every rejection says what is wrong, and a trigger always has an id a redelivery
+repeats.
 """
 
 from __future__ import annotations
 
 import json
 
-from domain.launch import Drain, Rejected, Trigger, parse_event
+from domain.launch import Drain, Rejected, Trigger
 from domain.naming import execution_name
-from domain.rollback import parse_rollback_event
+from domain.rollback import BadRollbackMessage, RollbackRequest
+from handlers.envelopes import launch_items, rollback_request
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -95,22 +97,54 @@ sns_record = st.fixed_dictionaries(
         )
     }
 )
+sqs_record = st.fixed_dictionaries(
+    {"eventSource": st.just("aws:sqs")},
+    optional={
+        "messageId": scalars,
+        "receiptHandle": st.just("handle"),
+        "body": st.one_of(messages, scalars),
+        "attributes": st.just(
+            {
+                "ApproximateReceiveCount": "1",
+                "SentTimestamp": "1545082649183",
+                "SenderId": "AIDAIENQZJOLO23YVJ4VO",
+                "ApproximateFirstReceiveTimestamp": "1545082649185",
+            }
+        ),
+        "messageAttributes": st.just({}),
+        "md5OfBody": st.just("e4e68fb7bd0e697a0ae8f1bb342846b3"),
+        "eventSourceARN": st.just("arn:aws:sqs:us-east-1:123456789012:launch"),
+        "awsRegion": st.just("us-east-1"),
+    },
+)
+eventbridge = st.fixed_dictionaries(
+    {
+        "source": st.sampled_from(["aws.events", "aws.states", "aws.s3", "aws.scheduler"]),
+        "detail-type": st.one_of(scalars, st.sampled_from(["Scheduled Event", "Object Created"])),
+    },
+    optional={
+        "version": st.just("0"),
+        "id": scalars,
+        "account": st.just("123456789012"),
+        "time": st.one_of(scalars, st.just("2026-01-01T00:00:00Z")),
+        "region": st.just("us-east-1"),
+        "resources": st.one_of(json_values, st.just([])),
+        "detail": json_values,
+    },
+)
 events = st.one_of(
     json_values,
-    st.lists(st.one_of(sns_record, s3_record, json_values), max_size=4).map(
-        lambda records: {"Records": records}
-    ),
-    st.fixed_dictionaries(
-        {"source": st.sampled_from(["aws.events", "aws.states"]), "detail-type": scalars},
-        optional={"id": scalars, "detail": json_values},
-    ),
+    st.lists(
+        st.one_of(sns_record, sqs_record, s3_record, codecommit_record, json_values), max_size=4
+    ).map(lambda records: {"Records": records}),
+    eventbridge,
 )
 
 
 @SETTINGS
 @given(event=events)
-def test_parse_event_never_raises_and_every_rejection_says_what_is_wrong(event):
-    found = parse_event(event)
+def test_launch_items_never_raise_and_every_rejection_says_what_is_wrong(event):
+    found = launch_items(event)
     for item in found:
         assert isinstance(item, Trigger | Drain | Rejected)
         if isinstance(item, Rejected):
@@ -133,15 +167,20 @@ def test_a_redelivery_of_any_message_yields_the_same_trigger_id(message, message
             for i in items
         ]
 
-    assert identity(parse_event(event)) == identity(parse_event(dict(event)))
+    assert identity(launch_items(event)) == identity(launch_items(dict(event)))
 
 
 @SETTINGS
 @given(
     event=st.one_of(events, st.builds(lambda m: {"Records": [{"Sns": {"Message": m}}]}, messages))
 )
-def test_parse_rollback_event_never_raises_and_names_a_problem_or_a_version(event):
-    request = parse_rollback_event(event)
-    assert request.version is None or (isinstance(request.version, int) and request.version >= 1)
-    if request.problem:
-        assert request.version is None and len(request.problem) > 10
+def test_rollback_request_never_raises_and_names_a_problem_or_a_version(event):
+    request = rollback_request(event)
+    if isinstance(request, BadRollbackMessage):
+        assert len(request.reason) > 10
+        json.dumps(request.body)
+    else:
+        assert isinstance(request, RollbackRequest)
+        assert request.version is None or (
+            isinstance(request.version, int) and request.version >= 1
+        )
