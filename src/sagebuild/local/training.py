@@ -1,6 +1,6 @@
 """One local training job, following the SageMaker training contract.
 
-A job directory stands in for the container's `/opt/ml`:
+A job directory stands in for the container's `/opt/ml` (`container`):
 `input/config/{hyperparameters,resourceconfig,inputdataconfig}.json`, `input/data/<channel>/`
 (downloaded from S3), `model/`, `output/`, `output/data/`, `output/failure`. What runs in it
 depends on the image (`sagebuild.local.images`):
@@ -8,26 +8,18 @@ depends on the image (`sagebuild.local.images`):
 - script mode (scikit-learn, XGBoost or PyTorch framework image with `sagemaker_program`): the
   submitted directory's entry point, run with this Python, `--<hp> <value>` arguments and the
   `SM_*` variables of the SageMaker training toolkit;
-- the built-in XGBoost algorithm: `python -m sagebuild.local.training xgboost <dir>`, a small
-  trainer with the algorithm's contract (label-first CSV or libsvm in `train`, optional
-  `validation`, `num_round` and booster hyperparameters, `[i]#011train-rmse:...` log lines,
-  `xgboost-model` in the model directory);
+- the built-in XGBoost algorithm: `python -m sagebuild.local.builtin_xgboost <dir>`;
 - a BYOD image: its `train` program under `proot -b <dir>:/opt/ml`.
 
 After the program, `model/` goes to `<S3OutputPath>/<job>/output/model.tar.gz`. The log is one
-file per job; `MetricDefinitions` regexes run over it (last value wins). Only stdlib imports at
-module level: the module is also the built-in XGBoost program.
+file per job; `MetricDefinitions` regexes run over it (last value wins).
 """
 
 from __future__ import annotations
 
-import contextlib
 import importlib.util
-import json
 import os
-import re
 import shutil
-import signal
 import subprocess
 import sys
 import threading
@@ -37,12 +29,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sagebuild.local import images, s3sync
-
-HOST = "algo-1"
-FAILURE_REASON_LIMIT = 1024
-_SRC_ROOT = str(Path(__file__).resolve().parents[2])
-_NUMBER = r"[-+]?[0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?"
+from sagebuild.local import container, images, s3sync
+from sagebuild.local.builtin_xgboost import builtin_xgboost_metrics
+from sagebuild.local.container import (
+    decode_hyperparameters,
+    parse_metrics,
+    tail,
+    to_cmd_args,
+    truncate,
+)
 
 StatusCallback = Callable[[str, str, str], None]
 
@@ -60,69 +55,6 @@ class TrainingOutcome:
     failure_reason: str | None = None
     metrics: dict[str, float] = field(default_factory=dict)
     model_artifact: str | None = None
-
-
-def decode_hyperparameters(raw: dict[str, str] | None) -> dict[str, Any]:
-    """JSON-decode each value like the SageMaker training toolkit (raw string if not JSON)."""
-    decoded: dict[str, Any] = {}
-    for key, value in (raw or {}).items():
-        try:
-            decoded[key] = json.loads(value)
-        except (TypeError, ValueError):
-            decoded[key] = value
-    return decoded
-
-
-def to_cmd_args(hyperparameters: dict[str, Any]) -> list[str]:
-    """`{"max_depth": 3}` → `["--max_depth", "3"]`, sorted by name, like the toolkit."""
-    args: list[str] = []
-    for key in sorted(hyperparameters):
-        value = hyperparameters[key]
-        text = json.dumps(value) if isinstance(value, dict | list) else str(value)
-        args += [f"--{key}", text]
-    return args
-
-
-def parse_metrics(log: str, definitions: list[dict[str, str]]) -> dict[str, float]:
-    """Apply `MetricDefinitions` regexes to the log; the last match of each metric wins."""
-    metrics: dict[str, float] = {}
-    for definition in definitions or []:
-        try:
-            pattern = re.compile(definition["Regex"])
-        except (KeyError, re.error):
-            continue
-        for match in pattern.finditer(log):
-            try:
-                metrics[definition["Name"]] = float(match.group(1))
-            except (IndexError, TypeError, ValueError):
-                continue
-    return metrics
-
-
-def builtin_xgboost_metrics(log: str) -> dict[str, float]:
-    """The built-in algorithm's own metrics: `[i]#011validation-error:0.1` → validation:error."""
-    metrics: dict[str, float] = {}
-    for line in log.splitlines():
-        if not re.match(r"^\[\d+\]", line):
-            continue
-        for part in line.split("#011")[1:]:
-            match = re.match(rf"^(\w+)-([\w@.]+):({_NUMBER})", part.strip())
-            if match:
-                metrics[f"{match.group(1)}:{match.group(2)}"] = float(match.group(3))
-    return metrics
-
-
-def _truncate(text: str) -> str:
-    text = text.strip()
-    return text if len(text) <= FAILURE_REASON_LIMIT else text[: FAILURE_REASON_LIMIT - 3] + "..."
-
-
-def _tail(path: Path, lines: int = 5) -> str:
-    try:
-        content = path.read_text(errors="replace").strip().splitlines()
-    except OSError:
-        return ""
-    return "\n".join(line for line in content[-lines:] if not line.startswith("[sagebuild]"))
 
 
 def kms_key_arn(key: str, account: str = "123456789012", region: str = "us-east-1") -> str | None:
@@ -168,21 +100,7 @@ class TrainingRun:
     def stop(self) -> None:
         """Ask the job to stop (StopTrainingJob): SIGTERM to the program, then SIGKILL."""
         self._stop.set()
-        self._terminate()
-
-    def _terminate(self) -> None:
-        process = self._process
-        if process is None or process.poll() is not None:
-            return
-        try:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=2)
-        except (ProcessLookupError, PermissionError):
-            pass
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        container.stop(self._process, grace_seconds=2)
 
     # -- the job -------------------------------------------------------------------------
 
@@ -203,10 +121,10 @@ class TrainingRun:
             outcome = self._execute(command, cwd, env)
         except JobError as error:
             self.log(f"failed: {error}")
-            return TrainingOutcome("Failed", "Failed", _truncate(str(error)))
+            return TrainingOutcome("Failed", "Failed", truncate(str(error)))
         except Exception as error:  # noqa: BLE001 - every error must end the job, not the thread
             self.log(f"internal error: {error!r}")
-            return TrainingOutcome("Failed", "Failed", _truncate(f"InternalServerError: {error}"))
+            return TrainingOutcome("Failed", "Failed", truncate(f"InternalServerError: {error}"))
         return outcome
 
     def _prepare(self) -> tuple[list[str], Path, dict[str, str]]:
@@ -251,7 +169,7 @@ class TrainingRun:
             )
 
         self.on_status("InProgress", "Downloading", "Downloading input data")
-        self._write_config(hps)
+        container.write_config(self.opt_ml, self.request)
         self._download_channels()
 
         env = dict(os.environ)
@@ -260,22 +178,13 @@ class TrainingRun:
         python = sys.executable
         if image.is_byod:
             assert image.train is not None
-            env["PYTHONPATH"] = os.pathsep.join([str(image.train.parent), _SRC_ROOT])
-            return (
-                [
-                    "proot",
-                    "-b",
-                    f"{self.opt_ml.resolve()}:/opt/ml",
-                    *self._interpreter(image.train),
-                ],
-                image.train.parent,
-                env,
-            )
+            env["PYTHONPATH"] = os.pathsep.join([str(image.train.parent), container.SRC_ROOT])
+            return container.proot_command(self.opt_ml, image.train), image.train.parent, env
         if image.kind == "xgboost" and not program:
             self._builtin = True
-            env["PYTHONPATH"] = _SRC_ROOT
+            env["PYTHONPATH"] = container.SRC_ROOT
             return (
-                [python, "-m", "sagebuild.local.training", "xgboost", str(self.opt_ml)],
+                [python, "-m", "sagebuild.local.builtin_xgboost", str(self.opt_ml)],
                 self.job_dir,
                 env,
             )
@@ -285,47 +194,23 @@ class TrainingRun:
         if not entry.is_file():
             raise JobError(f"entry point {program} not found in sagemaker_submit_directory")
         user_hps = {k: v for k, v in hps.items() if not k.startswith("sagemaker_")}
-        env.update(self._sm_environment(user_hps, str(program), hps))
+        env.update(
+            container.sm_environment(
+                self.name,
+                self.opt_ml,
+                [c["ChannelName"] for c in self._channels()],
+                user_hps,
+                str(program),
+                str(hps.get("sagemaker_submit_directory", "")),
+            )
+        )
         env["PYTHONPATH"] = os.pathsep.join(
             p for p in (str(code_dir), os.environ.get("PYTHONPATH", "")) if p
         )
         return [python, str(entry), *to_cmd_args(user_hps)], code_dir, env
 
-    @staticmethod
-    def _interpreter(program: Path) -> list[str]:
-        """Run a Python `train`/`serve` with this Python (the image's packages live here)."""
-        try:
-            first = program.read_text(errors="replace").splitlines()[0]
-        except (OSError, IndexError):
-            first = ""
-        if first.startswith("#!") and "python" not in first:
-            return [str(program)]
-        return [sys.executable, str(program)]
-
     def _channels(self) -> list[dict[str, Any]]:
         return list(self.request.get("InputDataConfig") or [])
-
-    def _write_config(self, hps: dict[str, Any]) -> None:
-        config = self.opt_ml / "input" / "config"
-        raw = self.request.get("HyperParameters") or {}
-        (config / "hyperparameters.json").write_text(json.dumps(raw, indent=2))
-        resource = {"current_host": HOST, "hosts": [HOST], "network_interface_name": "eth0"}
-        (config / "resourceconfig.json").write_text(json.dumps(resource, indent=2))
-        channels = {
-            c["ChannelName"]: {
-                "ContentType": c.get("ContentType", ""),
-                "TrainingInputMode": c.get("InputMode")
-                or (self.request.get("AlgorithmSpecification") or {}).get(
-                    "TrainingInputMode", "File"
-                ),
-                "S3DistributionType": (c.get("DataSource", {}).get("S3DataSource") or {}).get(
-                    "S3DataDistributionType", "FullyReplicated"
-                ),
-                "RecordWrapperType": c.get("RecordWrapperType", "None"),
-            }
-            for c in self._channels()
-        }
-        (config / "inputdataconfig.json").write_text(json.dumps(channels, indent=2))
 
     def _authorize_pull(self, uri: str) -> None:
         from sagebuild.local.iam.enforcer import ENFORCER, AccessDenied
@@ -399,84 +284,23 @@ class TrainingRun:
                 f"ClientError: cannot get sagemaker_submit_directory: {error}"
             ) from error
 
-    def _sm_environment(
-        self, user_hps: dict[str, Any], program: str, hps: dict[str, Any]
-    ) -> dict[str, str]:
-        channels = sorted(c["ChannelName"] for c in self._channels())
-        data = self.opt_ml / "input" / "data"
-        channel_dirs = {name: str(data / name) for name in channels}
-        training_env = {
-            "job_name": self.name,
-            "hosts": [HOST],
-            "current_host": HOST,
-            "num_cpus": os.cpu_count() or 1,
-            "num_gpus": 0,
-            "hyperparameters": user_hps,
-            "channel_input_dirs": channel_dirs,
-            "model_dir": str(self.opt_ml / "model"),
-            "output_dir": str(self.opt_ml / "output"),
-            "output_data_dir": str(self.opt_ml / "output" / "data"),
-            "input_dir": str(self.opt_ml / "input"),
-            "input_config_dir": str(self.opt_ml / "input" / "config"),
-            "input_data_config": json.loads(
-                (self.opt_ml / "input/config/inputdataconfig.json").read_text()
-            ),
-            "resource_config": {"current_host": HOST, "hosts": [HOST]},
-            "module_name": program.removesuffix(".py"),
-            "user_entry_point": program,
-            "module_dir": str(hps.get("sagemaker_submit_directory", "")),
-        }
-        env = {
-            "SM_MODEL_DIR": training_env["model_dir"],
-            "SM_OUTPUT_DIR": training_env["output_dir"],
-            "SM_OUTPUT_DATA_DIR": training_env["output_data_dir"],
-            "SM_INPUT_DIR": training_env["input_dir"],
-            "SM_INPUT_CONFIG_DIR": training_env["input_config_dir"],
-            "SM_CHANNELS": json.dumps(channels),
-            "SM_HPS": json.dumps(user_hps),
-            "SM_HOSTS": json.dumps([HOST]),
-            "SM_CURRENT_HOST": HOST,
-            "SM_NUM_CPUS": str(training_env["num_cpus"]),
-            "SM_NUM_GPUS": "0",
-            "SM_USER_ENTRY_POINT": program,
-            "SM_MODULE_NAME": training_env["module_name"],
-            "SM_MODULE_DIR": training_env["module_dir"],
-            "SM_LOG_LEVEL": "20",
-            "SM_TRAINING_ENV": json.dumps(training_env),
-        }
-        for name, path in channel_dirs.items():
-            env[f"SM_CHANNEL_{name.upper()}"] = path
-        for key, value in user_hps.items():
-            env[f"SM_HP_{key.upper()}"] = value if isinstance(value, str) else json.dumps(value)
-        return env
-
     def _execute(self, command: list[str], cwd: Path, env: dict[str, str]) -> TrainingOutcome:
         limit = float(
             (self.request.get("StoppingCondition") or {}).get("MaxRuntimeInSeconds") or 86400
         )
         self.log("running " + " ".join(command))
-        with self.log_path.open("ab") as log:
-            self._process = subprocess.Popen(
-                command,
-                cwd=cwd,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,
-            )
-            deadline = time.monotonic() + limit
-            timed_out = False
-            while self._process.poll() is None:
-                if self._stop.is_set():
-                    self._terminate()
-                    break
-                if time.monotonic() >= deadline:
-                    timed_out = True
-                    self._terminate()
-                    break
-                self._stop.wait(0.05)
-            code = self._process.wait()
+        process = self._process = container.launch(command, cwd, env, self.log_path)
+        deadline = time.monotonic() + limit
+        timed_out = False
+        while process.poll() is None:
+            if self._stop.is_set():
+                break
+            if time.monotonic() >= deadline:
+                timed_out = True
+                break
+            self._stop.wait(0.05)
+        container.stop(process, grace_seconds=2)
+        code = process.wait()
         self.log(f"program exited with code {code}")
 
         if timed_out:
@@ -492,8 +316,8 @@ class TrainingRun:
             failure = self.opt_ml / "output" / "failure"
             reason = failure.read_text(errors="replace").strip() if failure.is_file() else ""
             if not reason:
-                reason = f"AlgorithmError: ExitCode {code}\n{_tail(self.log_path)}"
-            return TrainingOutcome("Failed", "Failed", _truncate(reason), self._metrics())
+                reason = f"AlgorithmError: ExitCode {code}\n{tail(self.log_path)}"
+            return TrainingOutcome("Failed", "Failed", truncate(reason), self._metrics())
         else:
             outcome = TrainingOutcome("Completed", "Completed")
 
@@ -526,97 +350,3 @@ class TrainingRun:
         except s3sync.S3Error as error:
             raise JobError(f"ClientError: cannot upload the model artifacts: {error}") from error
         return model_uri
-
-
-# -- the built-in XGBoost algorithm ----------------------------------------------------------
-
-
-def _number(value: Any) -> Any:
-    if not isinstance(value, str):
-        return value
-    for cast in (int, float):
-        try:
-            return cast(value)
-        except ValueError:
-            continue
-    return value
-
-
-def _load_channel(directory: Path, content_type: str) -> Any:
-    import numpy as np
-    import xgboost as xgb
-
-    files = sorted(p for p in directory.rglob("*") if p.is_file() and not p.name.startswith("."))
-    if not files:
-        raise ValueError(f"no data files in channel {directory.name}")
-    first = files[0].read_text(errors="replace").split("\n", 1)[0]
-    libsvm = "libsvm" in content_type or ("csv" not in content_type and ":" in first)
-    if libsvm:
-        return xgb.DMatrix(f"{files[0]}?format=libsvm")
-    rows = np.vstack([np.loadtxt(f, delimiter=",", ndmin=2) for f in files])
-    return xgb.DMatrix(rows[:, 1:], label=rows[:, 0])
-
-
-def builtin_xgboost_main(opt_ml: Path) -> int:
-    """Train like SageMaker's built-in XGBoost; failures go to `output/failure`."""
-    failure = opt_ml / "output" / "failure"
-    try:
-        import xgboost as xgb
-
-        hps = {
-            k: _number(v)
-            for k, v in decode_hyperparameters(
-                json.loads((opt_ml / "input/config/hyperparameters.json").read_text())
-            ).items()
-            if not k.startswith("sagemaker_") and not k.startswith("_")
-        }
-        channels = json.loads((opt_ml / "input/config/inputdataconfig.json").read_text())
-        if "num_round" not in hps:
-            raise ValueError("Missing required hyperparameter: num_round")
-        if "train" not in channels:
-            raise ValueError("Missing required channel: train")
-        num_round = int(hps.pop("num_round"))
-        hps.setdefault("objective", "reg:squarederror")
-        hps.pop("early_stopping_rounds", None)
-        data = opt_ml / "input" / "data"
-        dtrain = _load_channel(data / "train", channels["train"].get("ContentType", ""))
-        evals = [(dtrain, "train")]
-        if "validation" in channels:
-            content = channels["validation"].get("ContentType", "")
-            evals.append((_load_channel(data / "validation", content), "validation"))
-    except Exception as error:  # noqa: BLE001 - the algorithm reports client errors this way
-        failure.write_text(f"ClientError: {error}")
-        print(f"ClientError: {error}", flush=True)
-        return 1
-
-    class _SageMakerLog(xgb.callback.TrainingCallback):
-        def after_iteration(self, model: Any, epoch: int, evals_log: Any) -> bool:
-            parts = [
-                f"#011{data_name}-{metric}:{values[-1]:.5f}"
-                for data_name, metrics in evals_log.items()
-                for metric, values in metrics.items()
-            ]
-            print(f"[{epoch}]" + "".join(parts), flush=True)
-            return False
-
-    try:
-        booster = xgb.train(
-            hps, dtrain, num_round, evals=evals, verbose_eval=False, callbacks=[_SageMakerLog()]
-        )
-        booster.save_model(str(opt_ml / "model" / "xgboost-model"))
-    except Exception as error:  # noqa: BLE001
-        failure.write_text(f"AlgorithmError: {error}")
-        print(f"AlgorithmError: {error}", flush=True)
-        return 1
-    return 0
-
-
-def main(argv: list[str]) -> int:
-    if len(argv) == 2 and argv[0] == "xgboost":
-        return builtin_xgboost_main(Path(argv[1]))
-    print("usage: python -m sagebuild.local.training xgboost <opt_ml dir>", file=sys.stderr)
-    return 2
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
