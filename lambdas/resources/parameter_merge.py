@@ -1,5 +1,7 @@
 """Custom::ParameterMerge: merge the `Parameters` stack parameter over the stored parameter
 document on create and update (a shallow merge, its keys win), after validating the result.
+What is stored is the merged document as given (the template seeds the framework only); the
+defaults are filled by `parse_config` when a run starts, never written here.
 
 An invalid result fails the deployment with a reason naming every bad key, and nothing is
 written, so nothing is lost. Delete does nothing (the parameter belongs to the stack).

@@ -111,3 +111,15 @@ def test_delete_after_the_parameter_is_gone_is_success(ssm, module, ctx, monkeyp
     ssm.delete_parameter(Name=NAME)
 
     assert invoke(module, _event("Delete", "{}"), ctx, monkeypatch)["Status"] == "SUCCESS"
+
+
+def test_merge_over_the_seeded_document_stores_no_defaults(ssm, module, ctx, monkeypatch):
+    seeded = {"framework": "PYTORCH", "trainsourcefile": "s3://demo-code/scripts/source.tar.gz"}
+    ssm.put_parameter(Name=NAME, Type="String", Value=json.dumps(seeded), Overwrite=True)
+
+    response = invoke(
+        module, _event("Create", '{"hostinstancecount": 2}', "PYTORCH"), ctx, monkeypatch
+    )
+
+    assert response["Status"] == "SUCCESS"
+    assert _stored(ssm) == {**seeded, "hostinstancecount": 2}  # the run fills the defaults
