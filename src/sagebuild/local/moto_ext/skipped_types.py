@@ -25,7 +25,7 @@ import json
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from moto.core.common_models import CloudFormationModel
 from moto.moto_api._internal import mock_random
@@ -81,18 +81,43 @@ def _api_shape(value: Any) -> Any:
     return value
 
 
-class _Skipped:
-    """Shared behaviour of the models below (mixed in; moto needs direct subclasses)."""
+class SkippedResource:
+    """The one base of the models below: what CloudFormation asks of any of them.
 
+    moto discovers models as direct `CloudFormationModel` subclasses, so this is a mixin:
+    `class Model(SkippedResource, CloudFormationModel)`. A model names its `resource_type`
+    (and `name_property`, the property that holds a given physical name), creates its
+    resource in `create(properties, name, account_id, region)` and removes it in `delete`
+    (nothing, by default). Ref is `physical_id`; GetAtt reads `attributes`. An update
+    replaces the resource (delete, then create).
+    """
+
+    resource_type: ClassVar[str] = ""
+    name_property: ClassVar[str] = ""
     physical_id: str = ""
+    attributes: dict[str, Any]
+
+    @classmethod
+    def create(
+        cls, properties: dict[str, Any], name: str, account_id: str, region: str, **context: Any
+    ) -> Any:
+        """Create the resource `properties` describe; the model of it (Ref, GetAtt, delete)."""
+        raise NotImplementedError
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        return None
 
     @property
     def physical_resource_id(self) -> str:
         return self.physical_id
 
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return ""
+    @classmethod
+    def cloudformation_type(cls) -> str:
+        return cls.resource_type
+
+    @classmethod
+    def cloudformation_name_type(cls) -> str:
+        return cls.name_property
 
     @classmethod
     def has_cfn_attr(cls, attr: str) -> bool:
@@ -110,6 +135,18 @@ class _Skipped:
         raise UnformattedGetAttTemplateException()
 
     @classmethod
+    def create_from_cloudformation_json(  # type: ignore[misc]
+        cls,
+        resource_name: str,
+        cloudformation_json: Any,
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> Any:
+        properties = cloudformation_json.get("Properties") or {}
+        return cls.create(properties, resource_name, account_id, region_name, **kwargs)
+
+    @classmethod
     def update_from_cloudformation_json(  # type: ignore[misc]
         cls,
         original_resource: Any,
@@ -119,7 +156,7 @@ class _Skipped:
         region_name: str,
     ) -> Any:
         original_resource.delete(account_id, region_name)
-        return cls.create_from_cloudformation_json(  # type: ignore[attr-defined]
+        return cls.create_from_cloudformation_json(
             new_resource_name, cloudformation_json, account_id, region_name
         )
 
@@ -130,44 +167,36 @@ class _Skipped:
         return None
 
 
-class SnsSubscription(_Skipped, CloudFormationModel):
+class SnsSubscription(SkippedResource, CloudFormationModel):
     """AWS::SNS::Subscription → SNS Subscribe (+ FilterPolicy, RawMessageDelivery)."""
+
+    resource_type = "AWS::SNS::Subscription"
 
     def __init__(self, account_id: str, region: str, arn: str) -> None:
         self.account_id, self.region, self.physical_id = account_id, region, arn
 
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::SNS::Subscription"
-
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[misc]
-        cls,
-        resource_name: str,
-        cloudformation_json: Any,
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
+    def create(
+        cls, properties: dict[str, Any], name: str, account_id: str, region: str, **context: Any
     ) -> SnsSubscription:
         from moto.sns.models import sns_backends
 
-        properties = cloudformation_json["Properties"]
         topic_arn = properties["TopicArn"]
-        region = properties.get("Region") or topic_arn.split(":")[3] or region_name
+        region = properties.get("Region") or topic_arn.split(":")[3] or region
         backend = sns_backends[account_id][region]
         subscription = backend.subscribe(topic_arn, properties["Endpoint"], properties["Protocol"])
-        for name in (
+        for attribute in (
             "FilterPolicy",
             "FilterPolicyScope",
             "RawMessageDelivery",
             "RedrivePolicy",
             "DeliveryPolicy",
         ):
-            if name in properties:
-                value = properties[name]
+            if attribute in properties:
+                value = properties[attribute]
                 if isinstance(value, bool):
                     value = "true" if value else "false"
-                backend.set_subscription_attributes(subscription.arn, name, _json(value))
+                backend.set_subscription_attributes(subscription.arn, attribute, _json(value))
         return cls(account_id, region, subscription.arn)
 
     def delete(self, account_id: str, region_name: str) -> None:
@@ -176,35 +205,24 @@ class SnsSubscription(_Skipped, CloudFormationModel):
         sns_backends[self.account_id][self.region].unsubscribe(self.physical_id)
 
 
-class CodeBuildProject(_Skipped, CloudFormationModel):
+class CodeBuildProject(SkippedResource, CloudFormationModel):
     """AWS::CodeBuild::Project → CodeBuild CreateProject (the API shape local CodeBuild reads)."""
+
+    resource_type = "AWS::CodeBuild::Project"
+    name_property = "Name"
 
     def __init__(self, account_id: str, region: str, name: str, arn: str) -> None:
         self.account_id, self.region, self.physical_id = account_id, region, name
         self.attributes = {"Arn": arn}
 
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::CodeBuild::Project"
-
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "Name"
-
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[misc]
-        cls,
-        resource_name: str,
-        cloudformation_json: Any,
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
+    def create(
+        cls, properties: dict[str, Any], name: str, account_id: str, region: str, **context: Any
     ) -> CodeBuildProject:
         from moto.codebuild.models import codebuild_backends
 
-        properties = cloudformation_json["Properties"]
-        name = properties.get("Name", resource_name)
-        backend = codebuild_backends[account_id][region_name]
+        name = properties.get("Name", name)
+        backend = codebuild_backends[account_id][region]
         backend.create_project(
             project_name=name,
             description=properties.get("Description"),
@@ -221,7 +239,7 @@ class CodeBuildProject(_Skipped, CloudFormationModel):
             vpc_config=_api_shape(properties.get("VpcConfig")),
         )
         arn = backend.codebuild_projects[name].arn
-        return cls(account_id, region_name, name, arn)
+        return cls(account_id, region, name, arn)
 
     def delete(self, account_id: str, region_name: str) -> None:
         from moto.codebuild.models import codebuild_backends
@@ -229,8 +247,11 @@ class CodeBuildProject(_Skipped, CloudFormationModel):
         codebuild_backends[self.account_id][self.region].delete_project(self.physical_id)
 
 
-class CodeCommitRepository(_Skipped, CloudFormationModel):
+class CodeCommitRepository(SkippedResource, CloudFormationModel):
     """AWS::CodeCommit::Repository → CodeCommit CreateRepository (Ref = repository id)."""
+
+    resource_type = "AWS::CodeCommit::Repository"
+    name_property = "RepositoryName"
 
     def __init__(self, account_id: str, region: str, metadata: dict[str, Any]) -> None:
         self.account_id, self.region = account_id, region
@@ -243,31 +264,16 @@ class CodeCommitRepository(_Skipped, CloudFormationModel):
             "Name": self.name,
         }
 
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::CodeCommit::Repository"
-
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "RepositoryName"
-
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[misc]
-        cls,
-        resource_name: str,
-        cloudformation_json: Any,
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
+    def create(
+        cls, properties: dict[str, Any], name: str, account_id: str, region: str, **context: Any
     ) -> CodeCommitRepository:
         from moto.codecommit.models import codecommit_backends
 
-        properties = cloudformation_json["Properties"]
-        name = properties.get("RepositoryName", resource_name)
-        metadata = codecommit_backends[account_id][region_name].create_repository(
-            name, properties.get("RepositoryDescription", "")
+        metadata = codecommit_backends[account_id][region].create_repository(
+            properties.get("RepositoryName", name), properties.get("RepositoryDescription", "")
         )
-        return cls(account_id, region_name, metadata)
+        return cls(account_id, region, metadata)
 
     def delete(self, account_id: str, region_name: str) -> None:
         from moto.codecommit.models import codecommit_backends
@@ -297,29 +303,21 @@ def _without_tls_denies(document: Any) -> Any:
     return {**document, "Statement": kept}
 
 
-class S3BucketPolicy(_Skipped, CloudFormationModel):
+class S3BucketPolicy(SkippedResource, CloudFormationModel):
     """AWS::S3::BucketPolicy → S3 PutBucketPolicy."""
+
+    resource_type = "AWS::S3::BucketPolicy"
 
     def __init__(self, account_id: str, bucket: str) -> None:
         self.account_id, self.bucket = account_id, bucket
         self.physical_id = f"{bucket}-policy-{_suffix()}"
 
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::S3::BucketPolicy"
-
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[misc]
-        cls,
-        resource_name: str,
-        cloudformation_json: Any,
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
+    def create(
+        cls, properties: dict[str, Any], name: str, account_id: str, region: str, **context: Any
     ) -> S3BucketPolicy:
         from moto.s3.models import s3_backends
 
-        properties = cloudformation_json["Properties"]
         bucket = properties["Bucket"]
         policy = _json(_without_tls_denies(properties["PolicyDocument"])).encode("utf-8")
         s3_backends[account_id]["aws"].put_bucket_policy(bucket, policy)
@@ -334,29 +332,25 @@ class S3BucketPolicy(_Skipped, CloudFormationModel):
             return
 
 
-class SnsTopicPolicy(_Skipped, CloudFormationModel):
-    """AWS::SNS::TopicPolicy → SNS SetTopicAttributes Policy on each topic."""
+class SnsTopicPolicy(SkippedResource, CloudFormationModel):
+    """AWS::SNS::TopicPolicy → SNS SetTopicAttributes Policy on each topic.
+
+    Its delete removes nothing: AWS puts the default policy back; moto keeps no default to
+    restore.
+    """
+
+    resource_type = "AWS::SNS::TopicPolicy"
 
     def __init__(self, topics: list[str]) -> None:
         self.topics = topics
         self.physical_id = f"topic-policy-{_suffix()}"
 
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::SNS::TopicPolicy"
-
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[misc]
-        cls,
-        resource_name: str,
-        cloudformation_json: Any,
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
+    def create(
+        cls, properties: dict[str, Any], name: str, account_id: str, region: str, **context: Any
     ) -> SnsTopicPolicy:
         from moto.sns.models import sns_backends
 
-        properties = cloudformation_json["Properties"]
         topics = list(properties["Topics"])
         for arn in topics:
             sns_backends[account_id][arn.split(":")[3]].set_topic_attribute(
@@ -364,84 +358,61 @@ class SnsTopicPolicy(_Skipped, CloudFormationModel):
             )
         return cls(topics)
 
-    def delete(self, account_id: str, region_name: str) -> None:
-        return None  # AWS puts the default policy back; moto keeps no default to restore
 
-
-class SqsQueuePolicy(_Skipped, CloudFormationModel):
+class SqsQueuePolicy(SkippedResource, CloudFormationModel):
     """AWS::SQS::QueuePolicy → SQS SetQueueAttributes Policy on each queue URL."""
+
+    resource_type = "AWS::SQS::QueuePolicy"
 
     def __init__(self) -> None:
         self.physical_id = f"queue-policy-{_suffix()}"
 
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::SQS::QueuePolicy"
-
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[misc]
-        cls,
-        resource_name: str,
-        cloudformation_json: Any,
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
+    def create(
+        cls, properties: dict[str, Any], name: str, account_id: str, region: str, **context: Any
     ) -> SqsQueuePolicy:
         from moto.sqs.models import sqs_backends
 
-        properties = cloudformation_json["Properties"]
         for url in properties["Queues"]:
-            sqs_backends[account_id][region_name].set_queue_attributes(
+            sqs_backends[account_id][region].set_queue_attributes(
                 url.rstrip("/").rsplit("/", 1)[-1],
                 {"Policy": _json(properties["PolicyDocument"])},
             )
         return cls()
 
-    def delete(self, account_id: str, region_name: str) -> None:
-        return None
 
+class _Recorded(SkippedResource):
+    """Accepted and recorded as not emulated (`recorded()`); one model per NOT_EMULATED type."""
 
-def _recorded_model(resource_type: str, reason: str) -> type[CloudFormationModel]:
-    """A model that accepts `resource_type` and records it as not emulated."""
+    reason: ClassVar[str] = ""
 
+    @classmethod
     def create(
-        cls: Any,
-        resource_name: str,
-        cloudformation_json: Any,
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> Any:
+        cls, properties: dict[str, Any], name: str, account_id: str, region: str, **context: Any
+    ) -> _Recorded:
         item = RecordedResource(
-            stack_id=kwargs.get("StackId", ""),
-            logical_id=kwargs.get("LogicalId", resource_name),
-            resource_type=resource_type,
-            reason=reason,
-            properties=dict(cloudformation_json.get("Properties", {})),
+            stack_id=context.get("StackId", ""),
+            logical_id=context.get("LogicalId", name),
+            resource_type=cls.resource_type,
+            reason=cls.reason,
+            properties=dict(properties),
         )
         with _RECORDED_LOCK:
             _RECORDED.append(item)
         resource = cls()
-        resource.physical_id = resource_name
-        service = resource_type.split("::")[1].lower()
-        resource.attributes = {
-            "Arn": f"arn:aws:{service}:{region_name}:{account_id}:{resource_name}"
-        }
+        resource.physical_id = name
+        service = cls.resource_type.split("::")[1].lower()
+        resource.attributes = {"Arn": f"arn:aws:{service}:{region}:{account_id}:{name}"}
         return resource
 
-    def delete(self: Any, account_id: str, region_name: str) -> None:
-        return None
 
+def _recorded_model(resource_type: str, reason: str) -> type[CloudFormationModel]:
+    """A model that accepts `resource_type` and records it as not emulated."""
     name = "Recorded" + resource_type.replace("::", "")
     return type(
         name,
-        (_Skipped, CloudFormationModel),
-        {
-            "cloudformation_type": staticmethod(lambda: resource_type),
-            "create_from_cloudformation_json": classmethod(create),
-            "delete": delete,
-            "__init__": lambda self: None,
-        },
+        (_Recorded, CloudFormationModel),
+        {"resource_type": resource_type, "reason": reason, "__init__": lambda self: None},
     )
 
 
