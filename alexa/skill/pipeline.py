@@ -19,9 +19,12 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
+from skill import launch_message
+
 RUNNING = "RUNNING"
 STOP_ERROR = "StoppedByAlexa"
 STOP_CAUSE = "Stopped by voice request through the sage build Alexa skill."
+REASON = "alexa"  # the launch message's reason: notifications say who started the run
 HISTORY_PAGE = 20  # events read from either end of an execution history
 RECENT_EXECUTIONS = 20  # executions searched for the last finished one
 # Endpoint configs are named `<stack>-v<N>-<suffix>` (lambdas/domain/naming.py); the skill
@@ -298,8 +301,8 @@ class Pipeline:
 
         https://docs.aws.amazon.com/sns/latest/api/API_Publish.html
         """
-        message = launch_message(train=train, overrides=overrides)
-        response = self.sns.publish(TopicArn=self.launch_topic_arn, Message=json.dumps(message))
+        message = launch_message.encode(train=train, overrides=dict(overrides or {}), reason=REASON)
+        response = self.sns.publish(TopicArn=self.launch_topic_arn, Message=message)
         return str(response["MessageId"])
 
     def publish_rollback(self, version: int | None = None) -> str:
@@ -307,11 +310,6 @@ class Pipeline:
         message = rollback_message(version)
         response = self.sns.publish(TopicArn=self.rollback_topic_arn, Message=json.dumps(message))
         return str(response["MessageId"])
-
-
-def launch_message(*, train: bool = True, overrides: dict[str, Any] | None = None) -> dict:
-    """The launch topic message the skill sends."""
-    return {"train": train, "overrides": dict(overrides or {}), "reason": "alexa"}
 
 
 def rollback_message(version: int | None = None) -> dict:
