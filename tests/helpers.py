@@ -53,3 +53,32 @@ def wait_until(probe: Callable[[], Any], timeout: float = 30.0, what: str = "") 
             return found
         assert time.monotonic() < deadline, f"timed out after {timeout:.0f} s waiting for {what}"
         time.sleep(0.05)
+
+
+def run_table_counter(stack: Any, counter: str) -> int:
+    """The last run number (`"run"`) or version (`"version"`) a stack handed out; 0: none yet.
+
+    `stack` is anything with `outputs` and `client` (a session Stack or a LocalStack). Tests
+    compare with it ("the version went up by one") instead of expecting fixed numbers.
+    """
+    item = (
+        stack.client("dynamodb")
+        .get_item(
+            TableName=stack.outputs["RunTable"],
+            Key={"pk": {"S": "counter"}, "sk": {"S": counter}},
+        )
+        .get("Item")
+    )
+    return int(item["n"]["N"]) if item else 0
+
+
+def state_output(stack: Any, execution_arn: str, state: str) -> dict:
+    """The output of the last time an execution left `state` ({} if it has not left it)."""
+    events = stack.client("stepfunctions").get_execution_history(
+        executionArn=execution_arn, reverseOrder=True, maxResults=1000
+    )["events"]
+    for event in events:
+        details = event.get("stateExitedEventDetails") or {}
+        if details.get("name") == state:
+            return json.loads(details.get("output") or "{}")
+    return {}
