@@ -1,5 +1,6 @@
-"""`sagebuild params set` against emulated AWS with its SSM limits: a document over 4,096
-characters is saved as an Advanced parameter, one over 8,192 is refused in one line."""
+"""`sagebuild params` against emulated AWS with its SSM limits: a document over 4,096
+characters is saved as an Advanced parameter, one over 8,192 is refused in one line; `params get
+--resolved` prints the stored document with every default filled in."""
 
 from __future__ import annotations
 
@@ -46,10 +47,12 @@ def ssm(monkeypatch, tmp_path):
             undo()
 
 
+def _params(*args: str):
+    return CliRunner().invoke(app, ["--stack", "demo", "--region", REGION, "params", *args])
+
+
 def _set(*assignments: str):
-    return CliRunner().invoke(
-        app, ["--stack", "demo", "--region", REGION, "params", "set", *assignments]
-    )
+    return _params("set", *assignments)
 
 
 PADS = ("n0", "n1", "n2", "n3")  # four values: each within SageMaker's 2,500 characters
@@ -98,3 +101,50 @@ def test_params_set_of_a_small_document_stays_standard(ssm):
     value, tier = _stored(ssm)
     assert result.exit_code == 0, result.output
     assert json.loads(value)["hyperparameters"] == {"max_depth": 3} and tier == "Standard"
+
+
+def test_params_get_resolved_prints_the_stored_document_with_every_default_filled(ssm):
+    result = _params("get", "--resolved")
+
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert {**document, **BASE} == document  # the stored keys, as stored
+    assert document["traininstancetype"] == "ml.m5.large"  # common default
+    assert document["frameworkversion"] == "1.2-1"  # SCIKIT's default
+    assert document["trainentrypoint"] == "train.py"  # script-mode default
+    assert json.loads(_stored(ssm)[0]) == BASE  # nothing saved
+
+
+def test_params_get_resolved_of_one_key_prints_its_default(ssm):
+    plain = _params("get", "traininstancecount")
+    result = _params("get", "traininstancecount", "--resolved")
+
+    assert plain.exit_code == 2 and "no key 'traininstancecount'" in plain.stderr
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == 1
+
+
+def test_params_get_resolved_of_an_invalid_document_says_what_validate_says(ssm):
+    bad = {**BASE, "nosuchkey": 1, "traininstancecount": 0}
+    ssm.put_parameter(Name=NAME, Value=json.dumps(bad), Type="String", Overwrite=True)
+
+    result = _params("get", "--resolved")
+    validated = _params("validate")
+
+    assert result.exit_code == 2, result.output
+    assert result.stdout == ""
+    assert "Traceback" not in result.output
+    assert result.stderr.startswith("error: invalid parameters:\n")
+    assert "  - unknown key 'nosuchkey'" in result.stderr
+    assert "  - traininstancecount: expected a whole number from 1 to 100" in result.stderr
+    assert (validated.exit_code, validated.stderr) == (2, result.stderr)
+
+
+def test_params_get_resolved_of_a_document_that_is_not_json_is_one_line(ssm):
+    ssm.put_parameter(Name=NAME, Value="{not json", Type="String", Overwrite=True)
+
+    result = _params("get", "--resolved")
+
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith("error: the stored parameter document is not JSON")
+    assert result.stderr.count("\n") == 1

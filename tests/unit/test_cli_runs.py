@@ -1,16 +1,15 @@
-"""How the CLI reads runs: real errors and causes, short names, the history table, finding
-the run a launch message started, and where the local stack's logs are."""
+"""How the CLI reads runs: real errors and causes, short names, the history table, and where
+the local stack's logs are (finding and following a run: test_cli_following.py)."""
 
 from __future__ import annotations
 
 import io
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 from rich.console import Console
 
-from sagebuild import cli
 from sagebuild.cli_support import logs, runs
 from sagebuild.cli_support.errors import UserError
 from sagebuild.cli_support.render import history_table, status_view
@@ -95,67 +94,6 @@ def test_the_status_view_shows_version_job_metric_error_and_cause():
     )
     assert "v3" in text and "s-v3-abc Failed x" in text and "accuracy=0.5" in text
     assert "TrainingFailed" in text and "train.py: error: bad --model" in text
-
-
-class FakeSfn:
-    def __init__(self, listings: list[list[dict]]) -> None:
-        self.listings = listings
-
-    def list_executions(self, **kwargs) -> dict:
-        page = self.listings.pop(0) if len(self.listings) > 1 else self.listings[0]
-        return {"executions": page}
-
-
-class FakeTarget:
-    def __init__(self, sfn: FakeSfn) -> None:
-        self.sfn = sfn
-
-    def client(self, name: str) -> FakeSfn:
-        return self.sfn
-
-    def output(self, name: str) -> str:
-        return "arn:aws:states:us-east-1:1:stateMachine:m"
-
-
-def _execution(name: str, started: datetime, status: str = "RUNNING") -> dict:
-    return {
-        "name": name,
-        "executionArn": f"arn:aws:states:us-east-1:1:execution:m:{name}",
-        "startDate": started,
-        "status": status,
-    }
-
-
-def test_find_run_finds_the_execution_named_after_the_message():
-    message = "6D1F0C4A-1111-2222-3333-444455556666"
-    sfn = FakeSfn(
-        [
-            [_execution("sns-other", NOW - timedelta(hours=1), "SUCCEEDED")],
-            [_execution(f"sns-{message.lower()}", NOW + timedelta(seconds=1))],
-        ]
-    )
-    found = cli._find_run(FakeTarget(sfn), message, NOW, timeout=5, poll=0)
-    assert found.endswith(f":sns-{message.lower()}")
-
-
-def test_find_run_accepts_a_coalesced_run_that_started_after_the_message():
-    sfn = FakeSfn(
-        [
-            [
-                _execution("sns-older", NOW - timedelta(minutes=5), "SUCCEEDED"),
-                _execution("queued-someone-else", NOW + timedelta(seconds=3)),
-            ]
-        ]
-    )
-    assert cli._find_run(FakeTarget(sfn), "mine", NOW, timeout=5, poll=0).endswith(
-        ":queued-someone-else"
-    )
-
-
-def test_find_run_gives_up_with_a_user_error_when_nothing_starts():
-    sfn = FakeSfn([[_execution("sns-old", NOW - timedelta(hours=1), "SUCCEEDED")]])
-    with pytest.raises(UserError, match="no run started for message m1"):
-        cli._find_run(FakeTarget(sfn), "m1", NOW, timeout=0, poll=0)
 
 
 def test_local_logs_are_read_from_the_servers_work_dir(tmp_path):
