@@ -96,7 +96,7 @@ def params_get(
         ),
     ] = False,
 ) -> None:
-    """Print the parameter document (or one key) as JSON."""
+    """Print the parameter document (or one key) as JSON; --resolved: as a run sees it."""
     target = target_of(ctx)
     document = stored(target)
     if resolved:

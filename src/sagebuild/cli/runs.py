@@ -68,7 +68,7 @@ def start(
     ] = False,
     as_json: JSON_OUTPUT = False,
 ) -> None:
-    """Start a run: publish to the LaunchTopic (sagebuild.toml's [parameters], then --set)."""
+    """Start a run: publish to the LaunchTopic (sagebuild.toml's \\[parameters], then --set)."""
     project = options_of(ctx).project
     overrides = {**(project.parameters if project else {}), **parse_assignments(set_)}
     target = target_of(ctx)
