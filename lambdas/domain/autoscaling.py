@@ -13,10 +13,14 @@ Application Auto Scaling APIs: https://docs.aws.amazon.com/autoscaling/applicati
 
 from __future__ import annotations
 
+from typing import Any
+
 from botocore.exceptions import ClientError
 
 from domain.aws import ClientFactory
+from domain.config import AutoScaling
 from domain.naming import version_of
+from domain.state import RunState
 
 NAMESPACE = "sagemaker"
 DIMENSION = "sagemaker:variant:DesiredInstanceCount"
@@ -26,29 +30,31 @@ def resource_id(endpoint: str, variant: str) -> str:
     return f"endpoint/{endpoint}/variant/{variant}"
 
 
-def scaling_requests(endpoint: str, variant: str, settings: dict) -> tuple[dict, dict]:
+def scaling_requests(
+    endpoint: str, variant: str, settings: AutoScaling
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """The exact RegisterScalableTarget and PutScalingPolicy requests for a variant."""
     target = resource_id(endpoint, variant)
-    register = {
+    register: dict[str, Any] = {
         "ServiceNamespace": NAMESPACE,
         "ResourceId": target,
         "ScalableDimension": DIMENSION,
-        "MinCapacity": int(settings["MinCapacity"]),
-        "MaxCapacity": int(settings["MaxCapacity"]),
+        "MinCapacity": settings.MinCapacity,
+        "MaxCapacity": settings.MaxCapacity,
     }
-    policy = {
+    policy: dict[str, Any] = {
         "PolicyName": f"{endpoint}-{variant}-invocations",
         "ServiceNamespace": NAMESPACE,
         "ResourceId": target,
         "ScalableDimension": DIMENSION,
         "PolicyType": "TargetTrackingScaling",
         "TargetTrackingScalingPolicyConfiguration": {
-            "TargetValue": float(settings["TargetInvocationsPerInstance"]),
+            "TargetValue": float(settings.TargetInvocationsPerInstance),
             "PredefinedMetricSpecification": {
                 "PredefinedMetricType": "SageMakerVariantInvocationsPerInstance"
             },
-            "ScaleInCooldown": int(settings["ScaleInCooldown"]),
-            "ScaleOutCooldown": int(settings["ScaleOutCooldown"]),
+            "ScaleInCooldown": settings.ScaleInCooldown,
+            "ScaleOutCooldown": settings.ScaleOutCooldown,
         },
     }
     return register, policy
@@ -179,16 +185,16 @@ def restore_variants(aws: ClientFactory, released: list[dict]) -> list[str]:
     return restored
 
 
-def configure_autoscaling(state: dict, aws: ClientFactory) -> dict:
+def configure_autoscaling(state: RunState, aws: ClientFactory) -> dict[str, Any]:
     """Scale the variant this run deployed (if `autoscaling` is set); forget the previous one."""
-    if not state["flags"]["deploy"]:
+    if not state.flags.deploy:
         return {"scaled": False, "removed": []}
     scaling = aws("application-autoscaling")
-    endpoint = state["deployment"]["name"]
-    version = int(state["deployment"].get("version") or 0)
+    endpoint = state.deployment.name
+    version = state.version
     variant = f"v{version}"
-    removed = []
-    previous = version_of(state["deployment"].get("previous_config", "") or "")
+    removed: list[str] = []
+    previous = version_of(str(state.deployment.extra.get("previous_config", "") or ""))
     if previous is not None and previous != version:
         try:
             scaling.deregister_scalable_target(
@@ -200,10 +206,9 @@ def configure_autoscaling(state: dict, aws: ClientFactory) -> dict:
         except ClientError as error:
             if not _no_target(error):
                 raise
-    settings = state["config"].get("autoscaling")
-    if not settings:
+    if state.config.autoscaling is None:
         return {"scaled": False, "removed": removed}
-    register, policy = scaling_requests(endpoint, variant, settings)
+    register, policy = scaling_requests(endpoint, variant, state.config.autoscaling)
     scaling.register_scalable_target(**register)
     scaling.put_scaling_policy(**policy)
     return {

@@ -3,31 +3,28 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from domain import status
 from domain.aws import ClientFactory
-from domain.context import RunContext
 from domain.jobs import Job, polled, started
 from domain.settings import Settings
+from domain.state import RunState
 
 IMAGES = ("training", "inference")
 
 
 def start_image_build(
-    image: str, state: dict, settings: Settings, aws: ClientFactory, now: datetime
+    image: str, state: RunState, settings: Settings, aws: ClientFactory, now: datetime
 ) -> Job:
     """StartBuild: https://docs.aws.amazon.com/codebuild/latest/APIReference/API_StartBuild.html"""
     if image not in IMAGES:
         raise ValueError(f"image must be one of {IMAGES}, got {image!r}")
-    context = RunContext.from_dict(state["context"])
-    tag = (
-        context.names.training_image_tag
-        if image == "training"
-        else context.names.inference_image_tag
-    )
-    dockerfile_key = (
-        "dockerfile_path_Training" if image == "training" else "dockerfile_path_Inference"
-    )
+    context = state.context
+    training = image == "training"
+    tag = context.names.training_image_tag if training else context.names.inference_image_tag
+    config = state.config
+    dockerfile = config.dockerfile_path_Training if training else config.dockerfile_path_Inference
     build = aws("codebuild").start_build(
         projectName=settings.image_build_project,
         environmentVariablesOverride=[
@@ -35,7 +32,7 @@ def start_image_build(
             {"name": "IMAGE_KIND", "value": image, "type": "PLAINTEXT"},
             {
                 "name": "DOCKERFILE_PATH",
-                "value": str(state["config"][dockerfile_key]),
+                "value": str(dockerfile),
                 "type": "PLAINTEXT",
             },
         ],
@@ -48,7 +45,7 @@ def start_image_build(
     )
 
 
-def _failure_reason(build: dict) -> str:
+def _failure_reason(build: dict[str, Any]) -> str:
     for phase in build.get("phases", []):
         if phase.get("phaseStatus") in {"FAILED", "FAULT", "TIMED_OUT", "STOPPED"}:
             messages = "; ".join(c.get("message", "") for c in phase.get("contexts", []))

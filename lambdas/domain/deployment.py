@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 from botocore.exceptions import ClientError
 
@@ -15,26 +17,32 @@ from domain.aws import (
     is_not_found,
     read_json_parameter,
 )
-from domain.context import RunContext
 from domain.errors import DeployFailed, SilentRollback
 from domain.jobs import Job, polled, started
 from domain.run_table import RunTable
 from domain.settings import Settings
-from domain.training import run_config
+from domain.state import ModelInfo, RunState
 
 
-def create_model(state: dict, settings: Settings, aws: ClientFactory) -> dict:
-    """CreateModel: https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateModel.html"""
-    model_data_url = state["training"].get("artifact", "")
-    request = requests.model_request(
-        RunContext.from_dict(state["context"]), run_config(state), model_data_url
+def _overridden(
+    function: str, state: RunState, request: dict[str, Any], aws: ClientFactory
+) -> dict[str, Any]:
+    """The request a ModelConfigLambda/EndpointConfigLambda override returns for ours."""
+    if not function:
+        return request
+    returned: dict[str, Any] = invoke_json(
+        aws, function, {"state": state.to_dict(), "request": request}
     )
-    if settings.model_config_lambda:
-        request = invoke_json(
-            aws, settings.model_config_lambda, {"state": state, "request": request}
-        )
+    return returned
+
+
+def create_model(state: RunState, settings: Settings, aws: ClientFactory) -> ModelInfo:
+    """CreateModel: https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateModel.html"""
+    model_data_url = str(state.training.extra.get("artifact", ""))
+    request = requests.model_request(state.context, state.config, model_data_url)
+    request = _overridden(settings.model_config_lambda, state, request, aws)
     aws("sagemaker").create_model(**request)
-    return {"name": request["ModelName"], "model_data_url": model_data_url}
+    return ModelInfo(name=request["ModelName"], model_data_url=model_data_url)
 
 
 def allocate_version(settings: Settings, aws: ClientFactory) -> int:
@@ -44,49 +52,43 @@ def allocate_version(settings: Settings, aws: ClientFactory) -> int:
     return RunTable(aws, settings.run_table).next_number("version", at_least=seed)
 
 
-def create_endpoint_config(state: dict, settings: Settings, aws: ClientFactory) -> dict:
+def create_endpoint_config(state: RunState, settings: Settings, aws: ClientFactory) -> Job:
     """CreateEndpointConfig: https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateEndpointConfig.html
 
     The run gets its version here, when it deploys: runs that fail earlier use none.
     """
     version = allocate_version(settings, aws)
-    context = RunContext.from_dict(state["context"])
-    config_name = naming.endpoint_config_name(
-        context.resources.stack, version, state["run"]["execution"]
-    )
+    context = state.context
+    config_name = naming.endpoint_config_name(context.resources.stack, version, state.run.execution)
     context = replace(
         context, version=version, names=replace(context.names, endpoint_config=config_name)
     )
-    request = requests.endpoint_config_request(context, run_config(state), state["model"]["name"])
-    if settings.endpoint_config_lambda:
-        request = invoke_json(
-            aws, settings.endpoint_config_lambda, {"state": state, "request": request}
-        )
+    request = requests.endpoint_config_request(context, state.config, state.model.name)
+    request = _overridden(settings.endpoint_config_lambda, state, request, aws)
     aws("sagemaker").create_endpoint_config(**request)
     return Job(
-        name=state["context"]["resources"]["endpoint"],
+        name=context.resources.endpoint,
         extra={
             "endpoint_config": request["EndpointConfigName"],
             "version": version,
-            "previous_config": state["endpoint"]["previous_config"],
+            "previous_config": state.endpoint.previous_config,
             "action": "",
         },
-    ).to_dict()
+    )
 
 
-def deploy_endpoint(
-    deployment: Job, state: dict, settings: Settings, aws: ClientFactory, now: datetime
-) -> Job:
+def deploy_endpoint(state: RunState, settings: Settings, aws: ClientFactory, now: datetime) -> Job:
     """CreateEndpoint when the endpoint does not exist, else UpdateEndpoint (blue/green)."""
     sagemaker = aws("sagemaker")
+    deployment = state.deployment
     endpoint, config = deployment.name, deployment.extra["endpoint_config"]
     current = describe_endpoint(aws, endpoint)
-    released: list[dict] = []
+    released: list[dict[str, Any]] = []
     if current is None:
         sagemaker.create_endpoint(
             EndpointName=endpoint,
             EndpointConfigName=config,
-            Tags=[{"Key": "sagebuild:stack", "Value": state["run"]["stack"]}],
+            Tags=[{"Key": "sagebuild:stack", "Value": state.run.stack}],
         )
         action = "create"
     elif current["EndpointStatus"] in {"Failed", "OutOfService"}:
@@ -146,7 +148,7 @@ def verify_endpoint(deployment: Job) -> None:
         )
 
 
-def _delete(call, **kwargs) -> bool:
+def _delete(call: Callable[..., object], **kwargs: str) -> bool:
     try:
         call(**kwargs)
         return True
@@ -156,14 +158,12 @@ def _delete(call, **kwargs) -> bool:
         raise
 
 
-def clean_up_deploy(state: dict, aws: ClientFactory) -> dict:
+def clean_up_deploy(state: RunState, aws: ClientFactory) -> dict[str, Any]:
     """Delete what the failed deploy created; the endpoint only if it ended Failed."""
     sagemaker = aws("sagemaker")
     deleted: list[str] = []
-    deployment = state.get("deployment") or {}
-    endpoint = deployment.get("name") or state.get("context", {}).get("resources", {}).get(
-        "endpoint", ""
-    )
+    deployment = state.deployment.to_dict()
+    endpoint = state.deployment.name or state.context.resources.endpoint
     current = describe_endpoint(aws, endpoint) if endpoint else None
     failed = current is not None and current["EndpointStatus"] == "Failed"
     if failed and _delete(sagemaker.delete_endpoint, EndpointName=endpoint):
@@ -176,10 +176,10 @@ def clean_up_deploy(state: dict, aws: ClientFactory) -> dict:
         and _delete(sagemaker.delete_endpoint_config, EndpointConfigName=config)
     ):
         deleted.append(f"endpoint config {config}")
-    model = (state.get("model") or {}).get("name", "")
+    model = state.model.name
     if model and _delete(sagemaker.delete_model, ModelName=model):
         deleted.append(f"model {model}")
-    result = {
+    result: dict[str, Any] = {
         "deleted": deleted,
         "endpoint_status": (current or {}).get("EndpointStatus", "Missing"),
     }

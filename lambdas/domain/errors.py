@@ -25,6 +25,10 @@ class MissingSetting(SageBuildError):
     """A function's environment lacks a variable it needs."""
 
 
+class InvalidState(SageBuildError):
+    """A step received a payload that is not the state document the ASL passes (a bug)."""
+
+
 class BuildFailed(SageBuildError):
     """A CodeBuild image build ended FAILED, FAULT, TIMED_OUT or STOPPED."""
 

@@ -8,19 +8,23 @@ gate, checked before any model or endpoint is created.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from domain.config import DeployGate
 from domain.errors import QualityGateFailed
+from domain.state import GateResult, Metric
 
 
-def _value(metrics: list[dict], name: str) -> float | None:
+def _value(metrics: list[Metric], name: str) -> float | None:
     for metric in metrics:
-        if metric.get("MetricName") == name:
+        if metric["MetricName"] == name:
             return float(metric["Value"])
     return None
 
 
-def check_gate(gate: dict, metrics: list[dict], live_metrics: list[dict]) -> dict:
+def check_gate(gate: DeployGate, metrics: list[Metric], live_metrics: list[Metric]) -> GateResult:
     """Pass (returns what was compared) or raise QualityGateFailed saying why."""
-    name, goal = gate["MetricName"], gate.get("Goal") or "Maximize"
+    name, goal = gate.MetricName, gate.Goal or "Maximize"
     value = _value(metrics, name)
     if value is None:
         reported = ", ".join(m["MetricName"] for m in metrics) or "none"
@@ -28,25 +32,26 @@ def check_gate(gate: dict, metrics: list[dict], live_metrics: list[dict]) -> dic
             f"the training job reported no metric {name} (reported: {reported}); "
             "add it to `metrics` or fix `deploygate.MetricName`"
         )
-    better = (lambda a, b: a >= b) if goal == "Maximize" else (lambda a, b: a <= b)
-    result = {"metric": name, "value": value, "goal": goal}
-    threshold = gate.get("Threshold")
-    if threshold is not None:
-        result["threshold"] = threshold
-        if not better(value, float(threshold)):
-            word = "below" if goal == "Maximize" else "above"
-            raise QualityGateFailed(
-                f"{name} = {value:g} is {word} the deploy gate's threshold {threshold:g}; "
-                "the live version keeps serving"
-            )
-    improvement = gate.get("MinImprovement")
+    better: Callable[[float, float], bool] = (
+        (lambda a, b: a >= b) if goal == "Maximize" else (lambda a, b: a <= b)
+    )
+    threshold = gate.Threshold
+    if threshold is not None and not better(value, float(threshold)):
+        word = "below" if goal == "Maximize" else "above"
+        raise QualityGateFailed(
+            f"{name} = {value:g} is {word} the deploy gate's threshold {threshold:g}; "
+            "the live version keeps serving"
+        )
+    improvement = gate.MinImprovement
     live = _value(live_metrics, name)
-    if improvement is not None and live is not None:
-        needed = live + improvement if goal == "Maximize" else live - improvement
-        result["live_value"], result["needed"] = live, needed
-        if not better(value, needed):
-            raise QualityGateFailed(
-                f"{name} = {value:g} does not improve on the live version's {live:g} "
-                f"by {improvement:g} (needed {needed:g}); the live version keeps serving"
-            )
-    return result
+    if improvement is None or live is None:
+        return GateResult(metric=name, value=value, goal=goal, threshold=threshold)
+    needed = live + improvement if goal == "Maximize" else live - improvement
+    if not better(value, needed):
+        raise QualityGateFailed(
+            f"{name} = {value:g} does not improve on the live version's {live:g} "
+            f"by {improvement:g} (needed {needed:g}); the live version keeps serving"
+        )
+    return GateResult(
+        metric=name, value=value, goal=goal, threshold=threshold, live_value=live, needed=needed
+    )

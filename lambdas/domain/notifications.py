@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from domain.aws import ClientFactory
-from domain.versions import deployed_version
+from domain.state import ErrorInfo, LaunchInput, RunState
 
 MAX_SUBJECT = 100  # SNS limit
 MAX_BODY = 8 * 1024
@@ -25,9 +25,9 @@ class Notification:
     attributes: dict[str, str]
 
 
-def _cause_text(error: dict) -> str:
+def _cause_text(error: ErrorInfo) -> str:
     """The human part of a Step Functions error object {Error, Cause}."""
-    cause = error.get("Cause") or ""
+    cause = error.Cause
     try:
         parsed = json.loads(cause)
         if isinstance(parsed, dict) and "errorMessage" in parsed:
@@ -42,33 +42,35 @@ _STEP_OF_ERROR = {
     "InvalidParameters": "initialize",
     "ApprovalRejected": "approval (rejected)",
 }
+_STEP_OF_LOOP = (
+    ("deployment", "deploy"),
+    ("inference_image_build", "inference image build"),
+    ("training", "training"),
+    ("training_image_build", "training image build"),
+    ("etl", "ETL hook"),
+    ("postprocess", "PostProcess hook"),
+)
 
 
-def _failed_step(state: dict) -> str:
-    error = (state.get("error") or {}).get("Error", "")
+def _failed_step(state: RunState | LaunchInput) -> str:
+    error = state.error.Error
     if error in _STEP_OF_ERROR:
         return _STEP_OF_ERROR[error]
-    waiting = (state.get("deployment") or {}).get("status") == "NotStarted"
-    if error == "States.Timeout" and (state.get("flags") or {}).get("approval") and waiting:
+    if not isinstance(state, RunState):
+        return "initialize"
+    waiting = state.deployment.status == "NotStarted"
+    if error == "States.Timeout" and state.flags.approval and waiting:
         return "approval (nobody answered in time)"
-    for key, label in (
-        ("deployment", "deploy"),
-        ("inference_image_build", "inference image build"),
-        ("training", "training"),
-        ("training_image_build", "training image build"),
-        ("etl", "ETL hook"),
-        ("postprocess", "PostProcess hook"),
-    ):
-        if (state.get(key) or {}).get("status") in {"Failed", "Stopped", "InProgress"}:
+    for key, label in _STEP_OF_LOOP:
+        if state.job(key).status in {"Failed", "Stopped", "InProgress"}:
             return label
-    return "initialize" if "context" not in state else "pipeline"
+    return "pipeline"
 
 
-def _duration(state: dict, now: datetime) -> str:
-    started = (state.get("run") or {}).get("started_at")
-    if not started:
+def _duration(state: RunState, now: datetime) -> str:
+    if not state.run.started_at:
         return ""
-    seconds = int((now - datetime.fromisoformat(started)).total_seconds())
+    seconds = int((now - datetime.fromisoformat(state.run.started_at)).total_seconds())
     minutes, seconds = divmod(max(0, seconds), 60)
     return f"{minutes} min {seconds} s" if minutes else f"{seconds} s"
 
@@ -77,101 +79,110 @@ def _console(region: str, service_path: str) -> str:
     return f"https://{region}.console.aws.amazon.com/{service_path}"
 
 
+_OUTCOME = {
+    "started": "started",
+    "succeeded": "succeeded",
+    "failed": "FAILED",
+    "rolled_back": "rolled back",
+    "queued": "queued",
+    "approval": "waiting for approval",
+}
+
+
+def _run_lines(kind: str, state: RunState) -> list[str]:
+    """What the run did so far: its training, model and endpoint."""
+    lines: list[str] = []
+    training = state.training
+    if training.name:
+        lines.append(f"Training job: {training.name}")
+    for metric in state.metrics[:10]:
+        lines.append(f"Metric {metric['MetricName']}: {metric['Value']:g}")
+    if state.model.name:
+        lines.append(f"Model: {state.model.name}")
+    endpoint = state.context.resources.endpoint
+    if endpoint and kind != "started":
+        config = state.deployment.extra.get("endpoint_config") or "unchanged"
+        lines.append(f"Endpoint: {endpoint} (config {config})")
+    return lines
+
+
+def _kind_lines(kind: str, state: RunState | LaunchInput, stack: str, lines: list[str]) -> None:
+    """The lines that say what this notification is about (first) and what to do (last)."""
+    run = state if isinstance(state, RunState) else None
+    if kind == "failed":
+        lines.insert(0, f"The run failed at {_failed_step(state)}: {_cause_text(state.error)}")
+        lines.append(f"Error: {state.error.Error or 'unknown'}")
+        cleanup = run.cleanup.get("deleted") if run else None
+        if cleanup:
+            lines.append("Cleaned up: " + ", ".join(cleanup))
+        if run and run.context.resources.endpoint:
+            lines.append("The endpoint keeps serving the previous version (if it had one).")
+    elif kind == "approval" and run:
+        hours = run.approval.timeout_seconds / 3600
+        lines.insert(
+            0,
+            f"The model of run {run.run.run_number} is trained and waits for your approval "
+            f"before it is deployed (the request times out in {hours:g} h).",
+        )
+        lines.append(f"Approve: sagebuild approve --stack {stack}")
+        lines.append(f'Reject:  sagebuild reject --stack {stack} --reason "..."')
+    elif kind == "succeeded" and run:
+        lines.insert(
+            0,
+            f"Version {run.version} is live."
+            if run.flags.deploy
+            else f"Run {run.run.run_number} built its model (deploy was off).",
+        )
+        if run.approval.by:
+            lines.append(f"Approved by: {run.approval.by}")
+
+
 def build_notification(
-    kind: str, state: dict, stack: str, region: str, now: datetime
+    kind: str, state: RunState | LaunchInput, stack: str, region: str, now: datetime
 ) -> Notification:
+    """The notification of a run's step (`kind`); a LaunchInput is a run Initialize refused."""
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
-    run = state.get("run") or {}
-    version = deployed_version(state) or ""
-    number = run.get("run_number") or ""
-    label = " ".join(
-        part
-        for part in (f"run {number}" if number else "run", f"v{version}" if version else "")
-        if part
-    )
-    outcome = {
-        "started": "started",
-        "succeeded": "succeeded",
-        "failed": "FAILED",
-        "rolled_back": "rolled back",
-        "queued": "queued",
-        "approval": "waiting for approval",
-    }[kind]
-    subject = f"sagebuild {stack} {label}: {outcome}"[:MAX_SUBJECT]
+    run = state if isinstance(state, RunState) else None
+    version = run.version if run else 0
+    number = run.run.run_number if run else 0
+    label = (f"run {number}" if number else "run") + (f" v{version}" if version else "")
+    subject = f"sagebuild {stack} {label}: {_OUTCOME[kind]}"[:MAX_SUBJECT]
     lines = [
         f"Stack: {stack}",
         f"Run: {number or 'not assigned'}",
         f"Version: {version or 'none (a version is assigned when the run deploys)'}",
     ]
-    if run.get("execution"):
-        lines.append(f"Execution: {run['execution']}")
-    trigger = run.get("trigger") or state.get("trigger") or {}
+    trigger = state.run.trigger if isinstance(state, RunState) else state.trigger
+    if run:
+        lines.append(f"Execution: {run.run.execution}")
     if trigger:
         lines.append(f"Trigger: {trigger.get('source', '?')} ({trigger.get('detail', '')})")
-    training = state.get("training") or {}
-    if training.get("name"):
-        lines.append(f"Training job: {training['name']}")
-    for metric in training.get("metrics", [])[:10]:
-        lines.append(f"Metric {metric['MetricName']}: {metric['Value']:g}")
-    model = (state.get("model") or {}).get("name")
-    if model:
-        lines.append(f"Model: {model}")
-    endpoint = (state.get("context") or {}).get("resources", {}).get("endpoint", "")
-    deployment = state.get("deployment") or {}
-    if endpoint and kind != "started":
-        lines.append(
-            f"Endpoint: {endpoint} (config {deployment.get('endpoint_config') or 'unchanged'})"
-        )
-    if kind == "failed":
-        error = state.get("error") or {}
-        lines.insert(0, f"The run failed at {_failed_step(state)}: {_cause_text(error)}")
-        lines.append(f"Error: {error.get('Error', 'unknown')}")
-        cleanup = (state.get("cleanup") or {}).get("deleted")
-        if cleanup:
-            lines.append("Cleaned up: " + ", ".join(cleanup))
-        if endpoint:
-            lines.append("The endpoint keeps serving the previous version (if it had one).")
-    elif kind == "approval":
-        hours = (state.get("approval") or {}).get("timeout_seconds", 0) / 3600
-        lines.insert(
-            0,
-            f"The model of run {number} is trained and waits for your approval before it "
-            f"is deployed (the request times out in {hours:g} h).",
-        )
-        lines.append(f"Approve: sagebuild approve --stack {stack}")
-        lines.append(f'Reject:  sagebuild reject --stack {stack} --reason "..."')
-    elif kind == "succeeded":
-        lines.insert(
-            0,
-            f"Version {version} is live."
-            if state.get("flags", {}).get("deploy")
-            else f"Run {number} built its model (deploy was off).",
-        )
-    approved_by = (state.get("approval") or {}).get("by")
-    if approved_by and kind == "succeeded":
-        lines.append(f"Approved by: {approved_by}")
-    duration = _duration(state, now)
-    if duration and kind != "started":
-        lines.append(f"Duration: {duration}")
-    if run.get("execution") and region:
-        lines.append(
-            "Console: "
-            + _console(region, "states/home#/v2/executions/details/")
-            + str(run.get("execution_arn", run["execution"]))
-        )
+    if run:
+        lines.extend(_run_lines(kind, run))
+    _kind_lines(kind, state, stack, lines)
+    if run:
+        duration = _duration(run, now)
+        if duration and kind != "started":
+            lines.append(f"Duration: {duration}")
+        if region:
+            lines.append(
+                "Console: "
+                + _console(region, "states/home#/v2/executions/details/")
+                + (run.run.execution_arn or run.run.execution)
+            )
     body = "\n".join(lines)
     if len(body.encode()) > MAX_BODY:
         body = body.encode()[: MAX_BODY - 20].decode(errors="ignore") + "\n[truncated]"
     attributes = {
         "stack": stack,
         "outcome": kind,
-        "run": str(number),
-        "version": str(version),
-        "execution": str(run.get("execution", "")),
+        "run": str(number or ""),
+        "version": str(version or ""),
+        "execution": run.run.execution if run else "",
     }
     if kind == "failed":
-        attributes["error"] = str((state.get("error") or {}).get("Error", ""))[:256]
+        attributes["error"] = state.error.Error[:256]
     return Notification(
         subject=subject, body=body, attributes={k: v for k, v in attributes.items() if v}
     )
@@ -201,11 +212,10 @@ def rejected_notification(reasons: list[str], stack: str) -> Notification:
 
 
 def stopped_notification(
-    execution: str, status: str, state: dict, stopped: list[str], stack: str
+    execution: str, status: str, state: RunState | None, stopped: list[str], stack: str
 ) -> Notification:
     """A run that ended without succeeding, and what was stopped with it."""
-    run = state.get("run") or {}
-    label = f"run {run['run_number']}" if run.get("run_number") else "run"
+    label = f"run {state.run.run_number}" if state is not None else "run"
     words = {"ABORTED": "was stopped", "TIMED_OUT": "timed out", "FAILED": "failed"}
     lines = [
         f"The {label} ({execution}) {words.get(status, status.lower())}.",
@@ -237,4 +247,4 @@ def publish(topic_arn: str, notification: Notification, aws: ClientFactory) -> s
             for key, value in notification.attributes.items()
         },
     )
-    return response["MessageId"]
+    return str(response["MessageId"])

@@ -5,12 +5,14 @@ Nothing is created on AWS before the parameter document has passed validation.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
 
-from domain import jobs, naming
+from domain import naming
 from domain.aws import ClientFactory, describe_endpoint, read_json_parameter, split_s3_uri
 from domain.config import Config, merge_overrides, parse_config
 from domain.context import RunContext, StackResources
@@ -18,18 +20,10 @@ from domain.errors import InvalidParameters
 from domain.requests.common import input_data_config
 from domain.run_table import RunTable
 from domain.settings import Settings
+from domain.state import ApprovalStep, EndpointInfo, Flags, LaunchInput, RunInfo, RunState
 
 logger = Logger(child=True)
 
-SCRIPT_MODE = {"SCIKIT", "XGBOOST", "PYTORCH", "TENSORFLOW", "MXNET"}
-LOOP_KEYS = (
-    "etl",
-    "training_image_build",
-    "training",
-    "inference_image_build",
-    "deployment",
-    "postprocess",
-)
 
 
 def resources_of(settings: Settings) -> StackResources:
@@ -48,33 +42,24 @@ def resources_of(settings: Settings) -> StackResources:
     )
 
 
-def framework_of(document: dict, settings: Settings) -> str:
+def framework_of(document: Mapping[str, Any], settings: Settings) -> str:
     return str(document.get("framework") or settings.config_framework).upper()
 
 
-def decide_flags(document: dict, framework: str, settings: Settings) -> dict:
+def decide_flags(config: Config, settings: Settings) -> Flags:
     """Which optional parts of the pipeline this run takes."""
-    build = document.get("build") or {}
-    train = bool(document.get("train", True))
-    byod = framework == "BYOD"
-
-    def build_flag(key: str, image_key: str, needed: bool) -> bool:
-        if build.get(key) is not None:
-            return bool(build[key]) and needed
-        return byod and needed and not document.get(image_key)
-
-    return {
-        "etl": bool(settings.etl_state_machine),
-        "train": train,
-        "tune": train and document.get("configtrain") == "SAGEMAKERHPO",
-        "gate": train and bool(document.get("deploygate")),
-        "approval": bool(document.get("deployEndpoint", True))
-        and bool((document.get("approval") or {}).get("Required")),
-        "build_training_image": build_flag("Training", "TrainingImage", train),
-        "build_inference_image": build_flag("Inference", "InferenceImage", True),
-        "deploy": bool(document.get("deployEndpoint", True)),
-        "postprocess": bool(settings.postprocess_state_machine),
-    }
+    train = config.train
+    return Flags(
+        etl=bool(settings.etl_state_machine),
+        train=train,
+        tune=train and config.is_tuning,
+        gate=train and config.deploygate is not None,
+        approval=config.deployEndpoint and config.approval is not None and config.approval.Required,
+        build_training_image=train and config.build_training_image,
+        build_inference_image=config.build_inference_image,
+        deploy=config.deployEndpoint,
+        postprocess=bool(settings.postprocess_state_machine),
+    )
 
 
 def _versioned_copy(
@@ -147,21 +132,25 @@ def _check_channels_hold_data(aws: ClientFactory, context: RunContext, config: C
         raise InvalidParameters(problems)
 
 
+def _approval_timeout(config: Config) -> int:
+    hours = config.approval.TimeoutHours if config.approval is not None else 24
+    return max(1, int(float(hours) * 3600))
+
+
 def initialize_run(
-    inputs: dict, settings: Settings, aws: ClientFactory, execution: str, now: datetime
-) -> dict:
+    inputs: LaunchInput,
+    settings: Settings,
+    aws: ClientFactory,
+    execution: str,
+    execution_arn: str,
+    now: datetime,
+) -> RunState:
     """The state document of a new run (see docs/architecture.md)."""
-    overrides = inputs.get("overrides") or {}
-    if not isinstance(overrides, dict):
-        raise InvalidParameters(
-            [f"overrides: expected a JSON object of parameter keys, got {overrides!r}"]
-        )
     stored = read_json_parameter(aws, settings.parameter_name)
-    merged = merge_overrides(stored, overrides)
+    merged = merge_overrides(stored, inputs.overrides)
     framework = framework_of(merged, settings)
     config = parse_config(merged, framework)
-    document = config.to_document()
-    flags = decide_flags(document, framework, settings)
+    flags = decide_flags(config, settings)
 
     run_number = RunTable(aws, settings.run_table).next_number("run")
     resources = resources_of(settings)
@@ -170,24 +159,25 @@ def initialize_run(
     # Before anything is created (the versioned code copies below) or any job starts. Not when
     # an ETL hook runs first (it may write the data) or a TrainingConfigLambda override may
     # rewrite the request (and its channels).
-    if flags["train"] and not flags["etl"] and not settings.training_config_lambda:
+    if flags.train and not flags.etl and not settings.training_config_lambda:
         _check_channels_hold_data(aws, RunContext(resources, run_number, names), config)
 
     training_source = inference_source = ""
-    if framework in SCRIPT_MODE:
+    if config.is_script_mode:
         training_source = _versioned_copy(
             aws,
             "trainsourcefile",
-            str(document.get("trainsourcefile") or ""),
+            config.trainsourcefile or "",
             settings.code_bucket,
             f"versions/training/r{run_number}.tar.gz",
         )
-        host = str(document.get("hostsourcefile") or "") or str(
-            document.get("trainsourcefile") or ""
-        )
-        host_key = "hostsourcefile" if document.get("hostsourcefile") else "trainsourcefile"
+        host_key = "hostsourcefile" if config.hostsourcefile else "trainsourcefile"
         inference_source = _versioned_copy(
-            aws, host_key, host, settings.code_bucket, f"versions/inference/r{run_number}.tar.gz"
+            aws,
+            host_key,
+            config.inference_sourcefile or "",
+            settings.code_bucket,
+            f"versions/inference/r{run_number}.tar.gz",
         )
     context = RunContext(
         resources=resources,
@@ -196,32 +186,23 @@ def initialize_run(
         training_source_uri=training_source,
         inference_source_uri=inference_source,
     )
-    state: dict = {
-        "run": {
-            "stack": settings.stack_name,
-            "run_number": run_number,
-            "execution": execution,
-            "framework": framework,
-            "started_at": now.isoformat(),
-            "trigger": inputs.get("trigger")
-            or {"source": "manual", "detail": "started without a trigger"},
-        },
-        "context": context.to_dict(),
-        "config": document,
-        "flags": flags,
-        "endpoint": {
-            "exists": current is not None,
-            "status": (current or {}).get("EndpointStatus", ""),
-            "previous_config": (current or {}).get("EndpointConfigName", ""),
-        },
-        "model": {"name": "", "model_data_url": ""},
-        "gate": {},
-        "approval": {
-            "timeout_seconds": max(
-                1, int(float((document.get("approval") or {}).get("TimeoutHours") or 24) * 3600)
-            ),
-        },
-        "error": {"Error": "", "Cause": ""},
-    }
-    state.update({key: jobs.not_started() for key in LOOP_KEYS})
-    return state
+    return RunState(
+        run=RunInfo(
+            stack=settings.stack_name,
+            run_number=run_number,
+            execution=execution,
+            framework=framework,
+            started_at=now.isoformat(),
+            trigger=inputs.trigger or {"source": "manual", "detail": "started without a trigger"},
+            execution_arn=execution_arn,
+        ),
+        context=context,
+        config=config,
+        flags=flags,
+        endpoint=EndpointInfo(
+            exists=current is not None,
+            status=(current or {}).get("EndpointStatus", ""),
+            previous_config=(current or {}).get("EndpointConfigName", ""),
+        ),
+        approval=ApprovalStep(timeout_seconds=_approval_timeout(config)),
+    )

@@ -22,6 +22,7 @@ from botocore.exceptions import ClientError
 from domain.aws import ClientFactory, is_not_found
 from domain.hooks import HOOKS
 from domain.naming import sanitise
+from domain.state import RunState, is_run_document
 
 ENDED_BADLY = ("FAILED", "ABORTED", "TIMED_OUT")
 _STATE_EXITED = "StateExited"
@@ -37,7 +38,7 @@ class EndedRun:
         return self.execution_arn.split(":")[-1]
 
 
-def _history(aws: ClientFactory, execution_arn: str) -> Iterator[dict]:
+def _history(aws: ClientFactory, execution_arn: str) -> Iterator[dict[str, Any]]:
     kwargs: dict[str, Any] = {"executionArn": execution_arn, "reverseOrder": True}
     while True:
         page = aws("stepfunctions").get_execution_history(**kwargs)
@@ -47,8 +48,8 @@ def _history(aws: ClientFactory, execution_arn: str) -> Iterator[dict]:
         kwargs["nextToken"] = page["nextToken"]
 
 
-def last_state(aws: ClientFactory, execution_arn: str) -> dict:
-    """The last state document the run's states passed on ({} if Initialize never ended)."""
+def last_state(aws: ClientFactory, execution_arn: str) -> RunState | None:
+    """The last state document the run's states passed on (None if Initialize never ended)."""
     for event in _history(aws, execution_arn):
         if not str(event.get("type", "")).endswith(_STATE_EXITED):
             continue
@@ -57,17 +58,17 @@ def last_state(aws: ClientFactory, execution_arn: str) -> dict:
             document = json.loads(details.get("output") or "{}")
         except ValueError:
             continue
-        if isinstance(document, dict) and "run" in document and "context" in document:
-            return document
-    return {}
+        if isinstance(document, dict) and is_run_document(document):
+            return RunState.from_dict(document)
+    return None
 
 
-def _training_names(state: dict) -> tuple[set[str], set[str]]:
-    names = (state.get("context") or {}).get("names") or {}
-    training, tuning = {names.get("training_job", "")}, {names.get("tuning_job", "")}
-    record = state.get("training") or {}
-    if record.get("name"):
-        (tuning if record.get("kind") == "tuning" else training).add(record["name"])
+def _training_names(state: RunState) -> tuple[set[str], set[str]]:
+    names = state.context.names
+    training, tuning = {names.training_job}, {names.tuning_job}
+    record = state.training
+    if record.name:
+        (tuning if record.extra.get("kind") == "tuning" else training).add(record.name)
     return training - {""}, tuning - {""}
 
 
@@ -99,15 +100,12 @@ def _stop_tuning(aws: ClientFactory, name: str) -> str | None:
     return f"tuning job {name}"
 
 
-def _stop_builds(aws: ClientFactory, state: dict) -> list[str]:
-    ids = [
-        (state.get(key) or {}).get("name", "")
-        for key in ("training_image_build", "inference_image_build")
-    ]
-    ids = [build_id for build_id in ids if build_id]
+def _stop_builds(aws: ClientFactory, state: RunState) -> list[str]:
+    builds = (state.training_image_build.name, state.inference_image_build.name)
+    ids = [build_id for build_id in builds if build_id]
     if not ids:
         return []
-    codebuild, stopped = aws("codebuild"), []
+    codebuild, stopped = aws("codebuild"), list[str]()
     for build in codebuild.batch_get_builds(ids=ids).get("builds", []):
         if build.get("buildStatus") == "IN_PROGRESS":
             codebuild.stop_build(id=build["id"])
@@ -122,7 +120,7 @@ def hook_execution_arn(machine: str, execution: str, hook: str) -> str:
 
 
 def _stop_hooks(aws: ClientFactory, execution: str, machines: dict[str, str]) -> list[str]:
-    stepfunctions, stopped = aws("stepfunctions"), []
+    stepfunctions, stopped = aws("stepfunctions"), list[str]()
     for hook in HOOKS:
         machine = machines.get(hook, "")
         if not machine:
@@ -143,15 +141,20 @@ def _stop_hooks(aws: ClientFactory, execution: str, machines: dict[str, str]) ->
 
 
 def stop_run_work(
-    run: EndedRun, state: dict, aws: ClientFactory, machines: dict[str, str]
+    run: EndedRun, state: RunState | None, aws: ClientFactory, machines: dict[str, str]
 ) -> list[str]:
-    """Stop every job, build and hook execution the run left in progress; what was stopped."""
+    """Stop every job, build and hook execution the run left in progress; what was stopped.
+
+    Without a state document (the run ended in Initialize) it started nothing but, perhaps,
+    the hook executions named after it."""
     if run.status not in ENDED_BADLY:
         return []
-    training, tuning = _training_names(state)
-    stopped = [found for name in sorted(training) if (found := _stop_training(aws, name))]
-    stopped += [found for name in sorted(tuning) if (found := _stop_tuning(aws, name))]
-    stopped += _stop_builds(aws, state)
-    execution = str((state.get("run") or {}).get("execution") or run.name)
+    stopped: list[str] = []
+    if state is not None:
+        training, tuning = _training_names(state)
+        stopped += [found for name in sorted(training) if (found := _stop_training(aws, name))]
+        stopped += [found for name in sorted(tuning) if (found := _stop_tuning(aws, name))]
+        stopped += _stop_builds(aws, state)
+    execution = state.run.execution if state is not None else run.name
     stopped += _stop_hooks(aws, execution, machines)
     return stopped

@@ -3,47 +3,49 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from domain import requests, status
 from domain.aws import ClientFactory, invoke_json, json_safe, read_json_parameter
-from domain.config import parse_config
-from domain.context import RunContext
-from domain.errors import ModelArtifactNotFound
+from domain.errors import InvalidState, ModelArtifactNotFound
+from domain.gate import check_gate
 from domain.jobs import Job, polled, started
 from domain.settings import Settings
+from domain.state import GateResult, Metric, RunState
+
+Request = dict[str, Any]
 
 
-def run_config(state: dict):
-    return parse_config(state["config"], state["run"]["framework"])
-
-
-def _overridden(kind: str, request: dict, state: dict, settings: Settings, aws: ClientFactory):
+def _overridden(
+    kind: str, request: Request, state: RunState, settings: Settings, aws: ClientFactory
+) -> Request:
     """The request the TrainingConfigLambda override returns for ours, if one is set."""
     if not settings.training_config_lambda:
         return request
-    return invoke_json(
-        aws, settings.training_config_lambda, {"kind": kind, "state": state, "request": request}
-    )
+    payload = {"kind": kind, "state": state.to_dict(), "request": request}
+    returned: Request = invoke_json(aws, settings.training_config_lambda, payload)
+    return returned
 
 
-def training_request(state: dict, settings: Settings, aws: ClientFactory) -> dict:
+def training_request(state: RunState, settings: Settings, aws: ClientFactory) -> Request:
     """Our CreateTrainingJob request, or the one the TrainingConfigLambda override returns."""
-    request = requests.training_job_request(
-        RunContext.from_dict(state["context"]), run_config(state)
-    )
+    request = requests.training_job_request(state.context, state.config)
     return _overridden("training", request, state, settings, aws)
 
 
-def start_training_job(state: dict, settings: Settings, aws: ClientFactory, now: datetime) -> Job:
+def start_training_job(
+    state: RunState, settings: Settings, aws: ClientFactory, now: datetime
+) -> Job:
     """CreateTrainingJob: https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateTrainingJob.html"""
     request = training_request(state, settings, aws)
     aws("sagemaker").create_training_job(**request)
     return started(request["TrainingJobName"], now, settings.poll_floor_seconds, kind="training")
 
 
-def _metrics(metric_list: list[dict] | None) -> list[dict]:
+def _metrics(metric_list: list[dict[str, Any]] | None) -> list[Metric]:
     return [
-        {"MetricName": m["MetricName"], "Value": float(m["Value"])} for m in (metric_list or [])
+        Metric(MetricName=str(m["MetricName"]), Value=float(m["Value"]))
+        for m in (metric_list or [])
     ]
 
 
@@ -61,9 +63,9 @@ def poll_training_job(job: Job, settings: Settings, aws: ClientFactory, now: dat
     )
 
 
-def start_tuning_job(state: dict, settings: Settings, aws: ClientFactory, now: datetime) -> Job:
+def start_tuning_job(state: RunState, settings: Settings, aws: ClientFactory, now: datetime) -> Job:
     """CreateHyperParameterTuningJob: https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateHyperParameterTuningJob.html"""
-    request = requests.tuning_job_request(RunContext.from_dict(state["context"]), run_config(state))
+    request = requests.tuning_job_request(state.context, state.config)
     request = _overridden("tuning", request, state, settings, aws)
     aws("sagemaker").create_hyper_parameter_tuning_job(**request)
     output_path = request["TrainingJobDefinition"]["OutputDataConfig"]["S3OutputPath"]
@@ -83,7 +85,7 @@ def poll_tuning_job(job: Job, settings: Settings, aws: ClientFactory, now: datet
     new_status = status.normalise("sagemaker_job", described["HyperParameterTuningJobStatus"])
     reason = described.get("FailureReason", "")
     best = described.get("BestTrainingJob") or {}
-    artifact, metrics = "", []
+    artifact, metrics = "", list[Metric]()
     if new_status == status.COMPLETED and not best:
         new_status, reason = status.FAILED, "the tuning job finished without a best training job"
     if best:
@@ -105,9 +107,9 @@ def poll_tuning_job(job: Job, settings: Settings, aws: ClientFactory, now: datet
     )
 
 
-def find_model_artifact(state: dict, settings: Settings, aws: ClientFactory) -> Job:
+def find_model_artifact(state: RunState, settings: Settings, aws: ClientFactory) -> Job:
     """The artifact a run without training deploys: ModelArtifacts, else the last version's."""
-    artifact = str(state["config"].get("ModelArtifacts") or "")
+    artifact = state.config.ModelArtifacts or ""
     source = "ModelArtifacts parameter"
     if not artifact:
         last = read_json_parameter(aws, settings.version_parameter_name)
@@ -120,13 +122,10 @@ def find_model_artifact(state: dict, settings: Settings, aws: ClientFactory) -> 
     return Job(name=source, status=status.COMPLETED, extra={"artifact": artifact, "metrics": []})
 
 
-def check_quality_gate(state: dict, settings: Settings, aws: ClientFactory) -> dict:
+def check_quality_gate(state: RunState, settings: Settings, aws: ClientFactory) -> GateResult:
     """The run's metrics against `deploygate` and the live version's (the version record)."""
-    from domain.gate import check_gate
-
+    if state.config.deploygate is None:
+        raise InvalidState("Check Quality Gate runs only when `deploygate` is set (flags.gate)")
     live = read_json_parameter(aws, settings.version_parameter_name)
-    return check_gate(
-        state["config"]["deploygate"],
-        state["training"].get("metrics", []),
-        live.get("metrics", []) if live.get("endpoint_config") else [],
-    )
+    live_metrics = live.get("metrics", []) if live.get("endpoint_config") else []
+    return check_gate(state.config.deploygate, state.metrics, _metrics(live_metrics))

@@ -3,38 +3,34 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from domain.aws import ClientFactory, write_json_parameter
+from domain.state import RunState
 
 
-def deployed_version(state: dict) -> int:
-    """The version a run deploys (allocated at Create Endpoint Config), 0 before that."""
-    value = (state.get("deployment") or {}).get("version")
-    return value if isinstance(value, int) else 0
-
-
-def version_record(state: dict, now: datetime) -> dict:
-    training = state.get("training") or {}
-    deployment = state.get("deployment") or {}
+def version_record(state: RunState, now: datetime) -> dict[str, Any]:
     return {
-        "version": deployed_version(state),
-        "run": int(state["run"].get("run_number") or 0),
-        "execution": state["run"]["execution"],
+        "version": state.version,
+        "run": state.run.run_number,
+        "execution": state.run.execution,
         "recorded_at": now.isoformat(),
-        "model": state["model"]["name"],
-        "model_data_url": state["model"]["model_data_url"],
-        "training_job": training.get("name", ""),
-        "metrics": training.get("metrics", []),
-        "endpoint_config": deployment.get("endpoint_config", "")
-        if state["flags"]["deploy"]
+        "model": state.model.name,
+        "model_data_url": state.model.model_data_url,
+        "training_job": state.training.name,
+        "metrics": state.metrics,
+        "endpoint_config": str(state.deployment.extra.get("endpoint_config", ""))
+        if state.flags.deploy
         else "",
     }
 
 
-def record_version(state: dict, parameter: str, aws: ClientFactory, now: datetime) -> dict:
+def record_version(
+    state: RunState, parameter: str, aws: ClientFactory, now: datetime
+) -> dict[str, int]:
     """Write the version record when the run deployed (a run with deploy off keeps it)."""
-    if not deployed_version(state):
+    if not state.version:
         return {"version": 0}
     record = version_record(state, now)
     write_json_parameter(aws, parameter, record)
-    return {"version": record["version"]}
+    return {"version": state.version}

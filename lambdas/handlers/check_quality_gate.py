@@ -1,10 +1,15 @@
 """Check Quality Gate: the trained model must reach `deploygate` before it is deployed."""
 
+from __future__ import annotations
+
+from typing import Any
+
+from domain.state import RunState
 from domain.training import check_quality_gate
 
-from handlers.common import aws, get_settings, logger, state_of
+from handlers.common import aws, get_settings, logger
 
 
 @logger.inject_lambda_context
-def handler(event: dict, context: object) -> dict:
-    return check_quality_gate(state_of(event), get_settings(), aws)
+def handler(event: dict[str, Any], context: object) -> dict[str, Any]:
+    return check_quality_gate(RunState.from_event(event), get_settings(), aws).to_dict()

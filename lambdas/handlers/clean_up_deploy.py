@@ -1,10 +1,15 @@
 """Clean Up Deploy: delete the new model and config; the endpoint only if it ended Failed."""
 
-from domain.deployment import clean_up_deploy
+from __future__ import annotations
 
-from handlers.common import aws, logger, state_of
+from typing import Any
+
+from domain.deployment import clean_up_deploy
+from domain.state import RunState
+
+from handlers.common import aws, logger
 
 
 @logger.inject_lambda_context
-def handler(event: dict, context: object) -> dict:
-    return clean_up_deploy(state_of(event), aws)
+def handler(event: dict[str, Any], context: object) -> dict[str, Any]:
+    return clean_up_deploy(RunState.from_event(event), aws)

@@ -1,10 +1,15 @@
 """Create Endpoint Config."""
 
-from domain.deployment import create_endpoint_config
+from __future__ import annotations
 
-from handlers.common import aws, get_settings, logger, state_of
+from typing import Any
+
+from domain.deployment import create_endpoint_config
+from domain.state import RunState
+
+from handlers.common import aws, get_settings, logger
 
 
 @logger.inject_lambda_context
-def handler(event: dict, context: object) -> dict:
-    return create_endpoint_config(state_of(event), get_settings(), aws)
+def handler(event: dict[str, Any], context: object) -> dict[str, Any]:
+    return create_endpoint_config(RunState.from_event(event), get_settings(), aws).to_dict()

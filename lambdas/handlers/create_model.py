@@ -1,10 +1,16 @@
 """Create Model."""
 
-from domain.deployment import create_model
+from __future__ import annotations
 
-from handlers.common import aws, get_settings, logger, state_of
+from dataclasses import asdict
+from typing import Any
+
+from domain.deployment import create_model
+from domain.state import RunState
+
+from handlers.common import aws, get_settings, logger
 
 
 @logger.inject_lambda_context
-def handler(event: dict, context: object) -> dict:
-    return create_model(state_of(event), get_settings(), aws)
+def handler(event: dict[str, Any], context: object) -> dict[str, Any]:
+    return asdict(create_model(RunState.from_event(event), get_settings(), aws))

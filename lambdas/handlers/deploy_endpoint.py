@@ -1,11 +1,15 @@
 """Deploy Endpoint: create it, or update it to the new config."""
 
-from domain.deployment import deploy_endpoint
+from __future__ import annotations
 
-from handlers.common import aws, get_settings, job_at, logger, now, state_of
+from typing import Any
+
+from domain.deployment import deploy_endpoint
+from domain.state import RunState
+
+from handlers.common import aws, get_settings, logger, now
 
 
 @logger.inject_lambda_context
-def handler(event: dict, context: object) -> dict:
-    state = state_of(event)
-    return deploy_endpoint(job_at(state, "deployment"), state, get_settings(), aws, now()).to_dict()
+def handler(event: dict[str, Any], context: object) -> dict[str, Any]:
+    return deploy_endpoint(RunState.from_event(event), get_settings(), aws, now()).to_dict()

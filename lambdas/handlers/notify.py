@@ -3,15 +3,20 @@
 What was queued meanwhile starts from the Run Ended function, on the run's status event.
 """
 
-from domain.notifications import build_notification, publish
+from __future__ import annotations
 
-from handlers.common import aws, get_settings, logger, now
+from typing import Any
+
+from domain.notifications import build_notification, publish
+from domain.state import payload_state
+
+from handlers.common import argument, aws, get_settings, logger, now
 
 
 @logger.inject_lambda_context
-def handler(event: dict, context: object) -> dict:
+def handler(event: dict[str, Any], context: object) -> dict[str, Any]:
     settings = get_settings()
-    kind, state = event["kind"], event.get("state") or {}
+    kind, state = argument(event, "kind"), payload_state(event)
     message_id = publish(
         settings.status_topic_arn,
         build_notification(kind, state, settings.stack_name, settings.region, now()),

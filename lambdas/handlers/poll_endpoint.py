@@ -1,11 +1,16 @@
 """Poll Endpoint."""
 
-from domain.deployment import poll_endpoint
+from __future__ import annotations
 
-from handlers.common import aws, get_settings, job_at, logger, now, state_of
+from typing import Any
+
+from domain.deployment import poll_endpoint
+from domain.state import RunState
+
+from handlers.common import aws, get_settings, logger, now
 
 
 @logger.inject_lambda_context
-def handler(event: dict, context: object) -> dict:
-    job = job_at(state_of(event), "deployment")
+def handler(event: dict[str, Any], context: object) -> dict[str, Any]:
+    job = RunState.from_event(event).deployment
     return poll_endpoint(job, get_settings(), aws, now()).to_dict()

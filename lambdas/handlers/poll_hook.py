@@ -1,11 +1,16 @@
 """Poll ETL / Poll PostProcess."""
 
-from domain.hooks import poll_hook
+from __future__ import annotations
 
-from handlers.common import aws, get_settings, job_at, logger, now
+from typing import Any
+
+from domain.hooks import poll_hook
+from domain.state import RunState
+
+from handlers.common import argument, aws, get_settings, logger, now
 
 
 @logger.inject_lambda_context
-def handler(event: dict, context: object) -> dict:
-    job = job_at(event["state"], event["hook"])
+def handler(event: dict[str, Any], context: object) -> dict[str, Any]:
+    job = RunState.from_event(event).job(argument(event, "hook"))
     return poll_hook(job, get_settings(), aws, now()).to_dict()

@@ -1,11 +1,16 @@
 """Poll Tuning Job."""
 
+from __future__ import annotations
+
+from typing import Any
+
+from domain.state import RunState
 from domain.training import poll_tuning_job
 
-from handlers.common import aws, get_settings, job_at, logger, now, state_of
+from handlers.common import aws, get_settings, logger, now
 
 
 @logger.inject_lambda_context
-def handler(event: dict, context: object) -> dict:
-    job = job_at(state_of(event), "training")
+def handler(event: dict[str, Any], context: object) -> dict[str, Any]:
+    job = RunState.from_event(event).training
     return poll_tuning_job(job, get_settings(), aws, now()).to_dict()

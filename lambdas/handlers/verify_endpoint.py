@@ -1,11 +1,16 @@
 """Verify Endpoint: the endpoint must run this run's config (SageMaker's silent rollback)."""
 
-from domain.deployment import verify_endpoint
+from __future__ import annotations
 
-from handlers.common import job_at, logger, state_of
+from typing import Any
+
+from domain.deployment import verify_endpoint
+from domain.state import RunState
+
+from handlers.common import logger
 
 
 @logger.inject_lambda_context
-def handler(event: dict, context: object) -> dict:
-    verify_endpoint(job_at(state_of(event), "deployment"))
+def handler(event: dict[str, Any], context: object) -> dict[str, Any]:
+    verify_endpoint(RunState.from_event(event).deployment)
     return {"verified": True}

@@ -20,6 +20,7 @@ ROOT = assets.root()
 sys.path.insert(0, str(assets.lambdas()))
 
 from domain import schedule  # noqa: E402
+from domain.state import Flags  # noqa: E402
 
 #: The figures go to the checkout's docs (a wheel install: ./docs/benchmarks.md).
 WORK = assets.project_dir() or Path.cwd()
@@ -31,17 +32,8 @@ TRANSITIONS_PER_POLL = 3
 EVENTS_PER_POLL = 9
 
 
-REFERENCE_FLAGS = {
-    "etl": False,
-    "train": True,
-    "tune": False,
-    "gate": False,
-    "approval": False,
-    "build_training_image": True,
-    "build_inference_image": True,
-    "deploy": True,
-    "postprocess": False,
-}
+# The reference run's flags: BYOD with both image builds, train and deploy (domain.state.Flags).
+REFERENCE_FLAGS = Flags(build_training_image=True, build_inference_image=True).to_dict()
 
 
 def reference_path() -> list[str]:

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import boto3
 import pytest
+from asl_steps import call, run_document
 from botocore.exceptions import ClientError
 from conftest import ACCOUNT, REGION
 from domain.autoscaling import removed_variants, scaling_requests
+from domain.config import AutoScaling
 from moto.applicationautoscaling.models import applicationautoscaling_backends
 from moto.sagemaker.models import SageMakerModelBackend
 from moto.sagemaker.responses import SageMakerResponse
@@ -58,7 +60,7 @@ def _serving(version: int) -> str:
         EndpointConfigName=config,
         Tags=[{"Key": "sagebuild:stack", "Value": "demo"}],
     )
-    register, policy = scaling_requests("demo", f"v{version}", SETTINGS)
+    register, policy = scaling_requests("demo", f"v{version}", AutoScaling(**SETTINGS))
     scaling = boto3.client("application-autoscaling", region_name=REGION)
     scaling.register_scalable_target(**register)
     scaling.put_scaling_policy(**policy)
@@ -93,15 +95,16 @@ def updates(monkeypatch) -> list[dict]:
 
 
 def _deploy_state(new_config: str, previous: str) -> dict:
-    return {
-        "run": {"stack": "demo", "version": 2},
-        "deployment": {
+    return run_document(
+        deployment={
             "name": "demo",
             "endpoint_config": new_config,
+            "version": 2,
             "previous_config": previous,
             "action": "",
         },
-    }
+        endpoint={"exists": True, "status": "InService", "previous_config": previous},
+    )
 
 
 def test_removed_variants_are_those_gone_or_with_another_instance_type():
@@ -111,12 +114,10 @@ def test_removed_variants_are_those_gone_or_with_another_instance_type():
 
 
 def test_deploy_releases_the_old_variants_autoscaling_before_update_endpoint(stack, ctx, updates):
-    from handlers import deploy_endpoint
-
     previous = _serving(1)
     new = _config(2)
 
-    deployed = deploy_endpoint.handler(_deploy_state(new, previous), ctx)
+    deployed = call("Deploy Endpoint", _deploy_state(new, previous), ctx)
 
     assert updates == [{"config": new, "targets": []}]
     assert _policies() == []
@@ -128,21 +129,17 @@ def test_deploy_releases_the_old_variants_autoscaling_before_update_endpoint(sta
 
 
 def test_deploy_without_autoscaling_calls_no_autoscaling_release(stack, ctx, updates):
-    from handlers import deploy_endpoint
-
     previous = _config(1)
     boto3.client("sagemaker", region_name=REGION).create_endpoint(
         EndpointName="demo", EndpointConfigName=previous
     )
 
-    deployed = deploy_endpoint.handler(_deploy_state(_config(2), previous), ctx)
+    deployed = call("Deploy Endpoint", _deploy_state(_config(2), previous), ctx)
 
     assert deployed["released_scaling"] == [] and len(updates) == 1
 
 
 def test_a_refused_update_gives_the_serving_variant_its_autoscaling_back(stack, ctx, monkeypatch):
-    from handlers import deploy_endpoint
-
     previous = _serving(1)
     new = _config(2)
 
@@ -154,7 +151,7 @@ def test_a_refused_update_gives_the_serving_variant_its_autoscaling_back(stack, 
     monkeypatch.setattr(SageMakerResponse, "update_endpoint", refuse, raising=False)
 
     with pytest.raises(ClientError, match="in-progress"):
-        deploy_endpoint.handler(_deploy_state(new, previous), ctx)
+        call("Deploy Endpoint", _deploy_state(new, previous), ctx)
 
     assert _targets() == ["endpoint/demo/variant/v1"]
     assert _policies() == ["endpoint/demo/variant/v1"]
@@ -163,15 +160,13 @@ def test_a_refused_update_gives_the_serving_variant_its_autoscaling_back(stack, 
 def test_clean_up_after_a_silent_rollback_restores_the_old_variants_autoscaling(
     stack, ctx, updates
 ):
-    from handlers import clean_up_deploy, deploy_endpoint
-
     previous = _serving(1)
     state = _deploy_state(_config(2), previous)
-    state["deployment"] = deploy_endpoint.handler(state, ctx)
+    state["deployment"] = call("Deploy Endpoint", state, ctx)
     assert _targets() == []
 
     # SageMaker rolled the update back: the endpoint still runs the previous config.
-    result = clean_up_deploy.handler(state, ctx)
+    result = call("Clean Up Deploy", state, ctx)
 
     assert result["restored_scaling"] == ["endpoint/demo/variant/v1"]
     assert _targets() == ["endpoint/demo/variant/v1"]
@@ -236,14 +231,14 @@ def test_stack_delete_releases_the_endpoints_autoscaling_before_delete_endpoint(
 def test_deploy_endpoint_names_a_busy_endpoint_without_touching_its_autoscaling(
     stack, ctx, updates
 ):
+    from asl_steps import call
     from domain.errors import DeployFailed
-    from handlers import deploy_endpoint
     from moto.sagemaker.models import sagemaker_backends
 
     previous = _serving(1)
     sagemaker_backends[ACCOUNT][REGION].endpoints["demo"].endpoint_status = "Updating"
 
     with pytest.raises(DeployFailed, match="is Updating"):
-        deploy_endpoint.handler(_deploy_state(_config(2), previous), ctx)
+        call("Deploy Endpoint", _deploy_state(_config(2), previous), ctx)
 
     assert updates == [] and _targets() == ["endpoint/demo/variant/v1"]

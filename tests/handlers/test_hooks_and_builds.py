@@ -6,13 +6,7 @@ import json
 
 import boto3
 import pytest
-from handlers import (
-    check_quality_gate,
-    poll_hook,
-    poll_image_build,
-    start_hook,
-    start_image_build,
-)
+from asl_steps import call
 from test_pipeline_handlers import _init
 
 HOOK = json.dumps({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}})
@@ -41,12 +35,12 @@ def test_initialize_turns_the_hooks_on_when_the_stack_names_them(hooks, ctx):
 
 def test_start_hook_passes_the_run_to_the_users_state_machine_and_poll_follows_it(hooks, ctx):
     state = _init(ctx)
-    state["etl"] = start_hook.handler({"hook": "etl", "state": state}, ctx)
+    state["etl"] = call("Start ETL", state, ctx)
     assert state["etl"]["status"] == "InProgress" and state["etl"]["hook"] == "etl"
     described = boto3.client("stepfunctions").describe_execution(executionArn=state["etl"]["name"])
     sent = json.loads(described["input"])
     assert sent["run"]["run_number"] == 1 and "config" in sent and "context" in sent
-    polled = poll_hook.handler({"hook": "etl", "state": state}, ctx)
+    polled = call("Poll ETL", state, ctx)
     assert polled["status"] in ("InProgress", "Completed") and polled["polls"] == 1
 
 
@@ -54,11 +48,11 @@ def test_a_failed_hook_reports_its_error_and_cause(hooks, ctx):
     from moto.stepfunctions.models import stepfunctions_backends
 
     state = _init(ctx)
-    state["postprocess"] = start_hook.handler({"hook": "postprocess", "state": state}, ctx)
+    state["postprocess"] = call("Start PostProcess", state, ctx)
     backend = stepfunctions_backends["123456789012"]["us-east-1"]
     execution = backend.describe_execution(state["postprocess"]["name"])
     execution.status, execution.error, execution.cause = "FAILED", "Oops", "the hook broke"
-    polled = poll_hook.handler({"hook": "postprocess", "state": state}, ctx)
+    polled = call("Poll PostProcess", state, ctx)
     assert polled["status"] == "Failed" and polled["reason"] == "Oops the hook broke"
 
 
@@ -86,7 +80,7 @@ def test_image_build_starts_codebuild_with_the_runs_tag_and_dockerfile(stack, ct
                 ],
             },
         )
-        job = start_image_build.handler({"image": "training", "state": state}, ctx)
+        job = call("Start Training Image Build", state, ctx)
         state["training_image_build"] = job
         stub.add_response(
             "batch_get_builds",
@@ -109,7 +103,7 @@ def test_image_build_starts_codebuild_with_the_runs_tag_and_dockerfile(stack, ct
             },
             {"ids": [build_id]},
         )
-        polled = poll_image_build.handler({"image": "training", "state": state}, ctx)
+        polled = call("Poll Training Image Build", state, ctx)
     assert job["image"].endswith("/demo:training-r1") and job["status"] == "InProgress"
     assert polled["status"] == "Failed"
     assert polled["reason"] == "phase BUILD FAILED: COMMAND_EXECUTION_ERROR: docker build exit 1"
@@ -131,16 +125,16 @@ def test_quality_gate_handler_compares_with_the_live_versions_recorded_metric(st
     state = _init(ctx, {"deploygate": {"MetricName": "accuracy", "MinImprovement": 0}})
     assert state["flags"]["gate"] is True
     state["training"]["metrics"] = [{"MetricName": "accuracy", "Value": 0.98}]
-    assert check_quality_gate.handler(state, ctx)["live_value"] == 0.97
+    assert call("Check Quality Gate", state, ctx)["live_value"] == 0.97
     state["training"]["metrics"] = [{"MetricName": "accuracy", "Value": 0.9}]
     from domain.errors import QualityGateFailed
 
     with pytest.raises(QualityGateFailed, match="live version's 0.97"):
-        check_quality_gate.handler(state, ctx)
+        call("Check Quality Gate", state, ctx)
 
 
 def test_configure_autoscaling_scales_the_new_variant_and_forgets_the_old_one(stack, ctx):
-    from handlers import configure_autoscaling
+    from asl_steps import call
 
     scaling = boto3.client("application-autoscaling")
     scaling.register_scalable_target(
@@ -158,7 +152,7 @@ def test_configure_autoscaling_scales_the_new_variant_and_forgets_the_old_one(st
         "endpoint_config": "demo-v5-123456",
         "status": "Completed",
     }
-    result = configure_autoscaling.handler(state, ctx)
+    result = call("Configure Autoscaling", state, ctx)
     assert result == {
         "scaled": True,
         "resource_id": "endpoint/demo/variant/v5",
@@ -169,11 +163,11 @@ def test_configure_autoscaling_scales_the_new_variant_and_forgets_the_old_one(st
     targets = scaling.describe_scalable_targets(ServiceNamespace="sagemaker")["ScalableTargets"]
     assert [t["ResourceId"] for t in targets] == ["endpoint/demo/variant/v5"]
     without = {**state, "config": {**state["config"], "autoscaling": None}}
-    assert configure_autoscaling.handler(without, ctx) == {"scaled": False, "removed": []}
+    assert call("Configure Autoscaling", without, ctx) == {"scaled": False, "removed": []}
 
 
 def test_configure_autoscaling_does_nothing_for_a_run_that_did_not_deploy(stack, ctx):
-    from handlers import configure_autoscaling
+    from asl_steps import call
 
     state = _init(ctx, {"deployEndpoint": False, "autoscaling": {"MaxCapacity": 3}})
-    assert configure_autoscaling.handler(state, ctx) == {"scaled": False, "removed": []}
+    assert call("Configure Autoscaling", state, ctx) == {"scaled": False, "removed": []}

@@ -6,26 +6,11 @@ import json
 
 import boto3
 import pytest
+from asl_steps import call
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 from conftest import ACCOUNT, REGION, notifications
 from domain.errors import InvalidParameters, SilentRollback
-from handlers import (
-    clean_up_deploy,
-    create_endpoint_config,
-    create_model,
-    deploy_endpoint,
-    find_model_artifact,
-    initialize,
-    notify,
-    poll_endpoint,
-    poll_training_job,
-    poll_tuning_job,
-    record_version,
-    start_training_job,
-    start_tuning_job,
-    verify_endpoint,
-)
 from moto.sagemaker.models import sagemaker_backends
 
 
@@ -33,12 +18,8 @@ def _init(ctx, overrides=None, *, with_data: bool = True) -> dict:
     """Initialize a run; `with_data` puts a file in the default training channel first."""
     if with_data:
         boto3.client("s3").put_object(Bucket="demo-data", Key="train/data.csv", Body=b"1,2\n")
-    event = {
-        "input": {"trigger": {"source": "sns", "detail": "test"}, "overrides": overrides or {}},
-        "execution": "exec-1",
-        "execution_arn": "arn:exec-1",
-    }
-    return initialize.handler(event, ctx)
+    launch_input = {"trigger": {"source": "sns", "detail": "test"}, "overrides": overrides or {}}
+    return call("Initialize", launch_input, ctx)
 
 
 def test_initialize_builds_the_state_document_with_every_choice_path_set(stack, ctx):
@@ -87,9 +68,9 @@ def test_launch_override_train_false_and_build_flags_reach_the_flags(stack, ctx)
 
 def test_training_start_and_poll_reports_artifact_and_metrics(stack, ctx):
     state = _init(ctx)
-    state["training"] = start_training_job.handler(state, ctx)
+    state["training"] = call("Start Training Job", state, ctx)
     assert state["training"]["status"] == "InProgress" and state["training"]["wait_seconds"] == 30
-    state["training"] = poll_training_job.handler(state, ctx)
+    state["training"] = call("Poll Training Job", state, ctx)
     assert state["training"]["status"] == "Completed"
     assert state["training"]["artifact"].endswith("/output/model.tar.gz")
     assert state["training"]["polls"] == 1
@@ -97,10 +78,10 @@ def test_training_start_and_poll_reports_artifact_and_metrics(stack, ctx):
 
 def test_poll_training_maps_stopped_to_stopped_with_the_reason(stack, ctx):
     state = _init(ctx)
-    state["training"] = start_training_job.handler(state, ctx)
+    state["training"] = call("Start Training Job", state, ctx)
     job = sagemaker_backends[ACCOUNT][REGION].training_jobs[state["training"]["name"]]
     job.training_job_status, job.failure_reason = "Stopped", "stopped by the user"
-    polled = poll_training_job.handler(state, ctx)
+    polled = call("Poll Training Job", state, ctx)
     assert polled["status"] == "Stopped" and polled["reason"] == "stopped by the user"
 
 
@@ -118,18 +99,18 @@ def test_tuning_picks_the_best_jobs_artifact(stack, ctx):
         },
     )
     assert state["flags"]["tune"] is True
-    state["training"] = start_tuning_job.handler(state, ctx)
-    polled = poll_tuning_job.handler(state, ctx)
+    state["training"] = call("Start Tuning Job", state, ctx)
+    polled = call("Poll Tuning Job", state, ctx)
     assert polled["status"] == "Completed"
     assert polled["artifact"].endswith("FakeTrainingJobName/output/model.tar.gz")
 
 
 def _deployable(stack, ctx) -> dict:
     state = _init(ctx)
-    state["training"] = start_training_job.handler(state, ctx)
-    state["training"] = poll_training_job.handler(state, ctx)
-    state["model"] = create_model.handler(state, ctx)
-    state["deployment"] = create_endpoint_config.handler(state, ctx)
+    state["training"] = call("Start Training Job", state, ctx)
+    state["training"] = call("Poll Training Job", state, ctx)
+    state["model"] = call("Create Model", state, ctx)
+    state["deployment"] = call("Create Endpoint Config", state, ctx)
     return state
 
 
@@ -140,12 +121,12 @@ def test_model_endpoint_config_and_endpoint_are_created_and_verified(stack, ctx)
         sm.describe_model(ModelName=state["model"]["name"])["PrimaryContainer"]["ModelDataUrl"]
         == state["training"]["artifact"]
     )
-    state["deployment"] = deploy_endpoint.handler(state, ctx)
+    state["deployment"] = call("Deploy Endpoint", state, ctx)
     assert state["deployment"]["action"] == "create"
-    state["deployment"] = poll_endpoint.handler(state, ctx)
+    state["deployment"] = call("Poll Endpoint", state, ctx)
     assert state["deployment"]["status"] == "Completed"
-    assert verify_endpoint.handler(state, ctx) == {"verified": True}
-    assert record_version.handler(state, ctx) == {"version": 1}
+    assert call("Verify Endpoint", state, ctx) == {"verified": True}
+    assert call("Record Version", state, ctx) == {"version": 1}
     stored = json.loads(
         boto3.client("ssm").get_parameter(Name="/demo/version")["Parameter"]["Value"]
     )
@@ -178,7 +159,7 @@ def test_existing_endpoint_is_updated_not_recreated(stack, ctx):
             {"EndpointArn": "arn:aws:sagemaker:::endpoint/demo"},
             {"EndpointName": "demo", "EndpointConfigName": state["deployment"]["endpoint_config"]},
         )
-        deployed = deploy_endpoint.handler(state, ctx)
+        deployed = call("Deploy Endpoint", state, ctx)
     assert deployed["action"] == "update" and deployed["status"] == "InProgress"
 
 
@@ -188,7 +169,7 @@ def test_verify_catches_the_silent_rollback(stack, ctx):
         status="Completed", current_config="demo-v0-old", reason="health check failed"
     )
     with pytest.raises(SilentRollback, match="runs demo-v0-old instead of .*health check failed"):
-        verify_endpoint.handler(state, ctx)
+        call("Verify Endpoint", state, ctx)
 
 
 def test_clean_up_deletes_new_model_and_config_but_not_a_serving_endpoint(stack, ctx):
@@ -206,7 +187,7 @@ def test_clean_up_deletes_new_model_and_config_but_not_a_serving_endpoint(stack,
         ],
     )
     sm.create_endpoint(EndpointName="demo", EndpointConfigName="demo-v0-old")
-    result = clean_up_deploy.handler(state, ctx)
+    result = call("Clean Up Deploy", state, ctx)
     assert result["endpoint_status"] == "InService"
     assert sorted(result["deleted"]) == sorted(
         [
@@ -215,7 +196,7 @@ def test_clean_up_deletes_new_model_and_config_but_not_a_serving_endpoint(stack,
         ]
     )
     assert sm.describe_endpoint(EndpointName="demo")["EndpointConfigName"] == "demo-v0-old"
-    assert clean_up_deploy.handler(state, ctx)["deleted"] == []  # idempotent
+    assert call("Clean Up Deploy", state, ctx)["deleted"] == []  # idempotent
 
 
 def test_find_model_artifact_uses_the_last_version_and_fails_clearly_without_one(stack, ctx):
@@ -223,14 +204,14 @@ def test_find_model_artifact_uses_the_last_version_and_fails_clearly_without_one
 
     state = _init(ctx, {"train": False})
     with pytest.raises(ModelArtifactNotFound, match="set the ModelArtifacts parameter"):
-        find_model_artifact.handler(state, ctx)
+        call("Find Model Artifact", state, ctx)
     boto3.client("ssm").put_parameter(
         Name="/demo/version",
         Type="String",
         Overwrite=True,
         Value=json.dumps({"version": 3, "model_data_url": "s3://a/m.tar.gz"}),
     )
-    found = find_model_artifact.handler(state, ctx)
+    found = call("Find Model Artifact", state, ctx)
     assert found["artifact"] == "s3://a/m.tar.gz" and found["status"] == "Completed"
 
 
@@ -247,7 +228,7 @@ def test_notify_failed_publishes_reason_and_asks_launch_to_drain(stack, ctx):
             ),
         },
     }
-    notify.handler({"kind": "failed", "state": state}, ctx)
+    call("Notify Failed", state, ctx)
     [message] = notifications(stack["inbox"])
     assert message["Subject"] == "sagebuild demo run: FAILED"
     assert "unknown key 'foo'" in message["Message"]
@@ -372,11 +353,11 @@ def test_every_run_gets_a_run_number_and_only_a_deploy_gets_a_version(stack, ctx
     boto3.client("ssm").put_parameter(
         Name="/demo/version", Value=json.dumps({"version": 6}), Type="String", Overwrite=True
     )
-    second["training"] = start_training_job.handler(second, ctx)
-    second["training"] = poll_training_job.handler(second, ctx)
-    second["model"] = create_model.handler(second, ctx)
+    second["training"] = call("Start Training Job", second, ctx)
+    second["training"] = call("Poll Training Job", second, ctx)
+    second["model"] = call("Create Model", second, ctx)
     assert second["model"]["name"].startswith("demo-r2-")
-    second["deployment"] = create_endpoint_config.handler(second, ctx)
+    second["deployment"] = call("Create Endpoint Config", second, ctx)
     # The counter starts above the version record of a stack older than the run table.
     assert second["deployment"]["version"] == 7
     assert second["deployment"]["endpoint_config"].startswith("demo-v7-")
@@ -386,5 +367,5 @@ def test_every_run_gets_a_run_number_and_only_a_deploy_gets_a_version(stack, ctx
     assert config["ProductionVariants"][0]["VariantName"] == "v7"
     third = _init(ctx)
     third["model"] = second["model"]
-    assert create_endpoint_config.handler(third, ctx)["version"] == 8
+    assert call("Create Endpoint Config", third, ctx)["version"] == 8
     assert third["run"]["run_number"] == 3

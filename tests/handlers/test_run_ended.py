@@ -9,8 +9,10 @@ from __future__ import annotations
 import json
 
 import boto3
+from asl_steps import run_document
 from botocore.stub import ANY, Stubber
 from conftest import notifications
+from domain.state import RunState
 
 WAIT = json.dumps({"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 3600, "End": True}}})
 ROLE = "arn:aws:iam::123456789012:role/sfn"
@@ -18,15 +20,16 @@ BUILD = "demo-image-build:1f2e3d"
 TUNING_ARN = "arn:aws:sagemaker:us-east-1:1:hyper-parameter-tuning-job/demo-r7-abc"
 
 
-def _state() -> dict:
+def _state(**replaced: object) -> RunState:
     """The last state document of a run that was tuning while its inference image built."""
-    return {
-        "run": {"run_number": 7, "execution": "sns-m1"},
-        "context": {"names": {"training_job": "demo-r7-abc", "tuning_job": "demo-r7-abc"}},
-        "training": {"name": "demo-r7-abc", "kind": "tuning", "status": "InProgress"},
-        "training_image_build": {"name": "", "status": "NotStarted"},
-        "inference_image_build": {"name": BUILD, "status": "InProgress"},
-    }
+    document = run_document(
+        run={"run_number": 7, "execution": "sns-m1"},
+        context={"names": {"training_job": "demo-r7-abc", "tuning_job": "demo-r7-abc"}},
+        training={"name": "demo-r7-abc", "kind": "tuning", "status": "InProgress"},
+        inference_image_build={"name": BUILD, "status": "InProgress"},
+    )
+    document.update(replaced)  # whole records, as a later step would leave them
+    return RunState.from_dict(document)
 
 
 def test_a_stopped_run_has_its_tuning_job_image_build_and_etl_execution_stopped(stack, ctx):
@@ -88,8 +91,10 @@ def test_a_succeeded_run_stops_nothing_and_a_failed_one_only_what_still_runs(sta
 
     arn = "arn:aws:states:us-east-1:123456789012:execution:pipeline:sns-m1"
     assert stop_run_work(EndedRun(arn, "SUCCEEDED"), _state(), aws, {}) == []
-    state = {**_state(), "training": {"name": "demo-r7-abc", "status": "Failed"}}
-    state["inference_image_build"] = {"name": BUILD, "status": "Completed"}
+    state = _state(
+        training={"name": "demo-r7-abc", "status": "Failed"},
+        inference_image_build={"name": BUILD, "status": "Completed"},
+    )
     with Stubber(client("sagemaker")) as sagemaker, Stubber(client("codebuild")) as codebuild:
         sagemaker.add_response(
             "describe_training_job",

@@ -1,10 +1,13 @@
 """The pipeline ASL is tested like code (STYLE §17)."""
 
+import importlib
 import re
+from dataclasses import fields
 
 import pytest
+from asl_steps import handler_module
 from domain.errors import ERROR_NAMES
-from domain.run import LOOP_KEYS
+from domain.state import FLAGS, LOOP_KEYS, RunState
 from helpers import load_asl
 
 ASL = load_asl()
@@ -80,20 +83,7 @@ def test_wait_states_take_their_seconds_from_the_state():
 
 
 def test_choice_states_are_questions_and_read_paths_initialize_sets():
-    settable = {
-        f"$.flags.{f}"
-        for f in (
-            "etl",
-            "train",
-            "tune",
-            "gate",
-            "approval",
-            "build_training_image",
-            "build_inference_image",
-            "deploy",
-            "postprocess",
-        )
-    } | {f"$.{k}.status" for k in LOOP_KEYS}
+    settable = {f"$.flags.{f}" for f in FLAGS} | {f"$.{k}.status" for k in LOOP_KEYS}
     for name, state in STATES.items():
         if state["Type"] == "Choice":
             assert name.endswith("?"), name
@@ -121,3 +111,33 @@ def test_failed_deploy_goes_through_clean_up_before_the_failure_notification():
 
 def test_the_run_has_a_timeout():
     assert 28 * 24 * 3600 < ASL["TimeoutSeconds"] <= 365 * 24 * 3600
+
+
+TASKS = [n for n, s in STATES.items() if s["Type"] == "Task"]
+# The arguments a Task may send beside the state (read by handlers.common.argument).
+TASK_ARGUMENTS = {"kind", "hook", "image", "token", "execution", "execution_arn", "FunctionName"}
+
+
+def _parameters(state: dict) -> dict:
+    parameters = state.get("Parameters", {})
+    return parameters.get("Payload", parameters)
+
+
+@pytest.mark.parametrize("name", TASKS)
+def test_every_task_sends_the_one_payload_shape_the_state_under_state(name):
+    parameters = _parameters(STATES[name])
+    assert parameters.get("state.$") == "$", name
+    others = {key.removesuffix(".$") for key in parameters} - {"state"}
+    assert others <= TASK_ARGUMENTS, (name, others - TASK_ARGUMENTS)
+
+
+@pytest.mark.parametrize("name", TASKS)
+def test_every_task_names_a_handler_module_and_writes_a_key_of_the_run_state(name):
+    module = importlib.import_module(handler_module(name))
+    assert callable(module.handler)
+    path = STATES[name].get("ResultPath", "$")
+    keys = {f.name for f in fields(RunState)}
+    if name == "Initialize":
+        assert path == "$"  # the whole document: RunState.to_dict()
+    else:
+        assert path is None or path.removeprefix("$.") in keys, (name, path)

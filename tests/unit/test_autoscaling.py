@@ -7,9 +7,8 @@ from domain.errors import InvalidParameters
 
 
 def test_target_tracking_on_invocations_per_instance_for_the_new_variant():
-    settings = parse_config({"autoscaling": {"MaxCapacity": 4}}, "SCIKIT").to_document()[
-        "autoscaling"
-    ]
+    settings = parse_config({"autoscaling": {"MaxCapacity": 4}}, "SCIKIT").autoscaling
+    assert settings is not None
     register, policy = scaling_requests("demo", "v3", settings)
     assert register == {
         "ServiceNamespace": "sagemaker",

@@ -3,40 +3,51 @@
 import pytest
 from domain.config import parse_config
 from domain.errors import InvalidParameters, QualityGateFailed
+from domain.config import DeployGate
 from domain.gate import check_gate
 
 ACC = [{"MetricName": "accuracy", "Value": 0.93}]
 
 
 def test_a_model_over_the_threshold_passes_and_says_what_was_compared():
-    result = check_gate({"MetricName": "accuracy", "Threshold": 0.9}, ACC, [])
-    assert result == {"metric": "accuracy", "value": 0.93, "goal": "Maximize", "threshold": 0.9}
+    result = check_gate(DeployGate(**{"MetricName": "accuracy", "Threshold": 0.9}), ACC, [])
+    assert result.to_dict() == {
+        "metric": "accuracy",
+        "value": 0.93,
+        "goal": "Maximize",
+        "threshold": 0.9,
+    }
 
 
 def test_a_model_under_the_threshold_fails_naming_metric_value_and_threshold():
     with pytest.raises(QualityGateFailed, match=r"accuracy = 0.93 is below .* threshold 0.95"):
-        check_gate({"MetricName": "accuracy", "Threshold": 0.95}, ACC, [])
+        check_gate(DeployGate(**{"MetricName": "accuracy", "Threshold": 0.95}), ACC, [])
 
 
 def test_minimize_goal_fails_above_the_threshold():
     loss = [{"MetricName": "rmse", "Value": 2.5}]
     with pytest.raises(QualityGateFailed, match="above"):
-        check_gate({"MetricName": "rmse", "Goal": "Minimize", "Threshold": 2.0}, loss, [])
+        check_gate(
+            DeployGate(**{"MetricName": "rmse", "Goal": "Minimize", "Threshold": 2.0}), loss, []
+        )
 
 
 def test_a_model_worse_than_the_live_version_fails():
     live = [{"MetricName": "accuracy", "Value": 0.95}]
     with pytest.raises(QualityGateFailed, match="does not improve on the live version's 0.95"):
-        check_gate({"MetricName": "accuracy", "MinImprovement": 0}, ACC, live)
+        check_gate(DeployGate(**{"MetricName": "accuracy", "MinImprovement": 0}), ACC, live)
 
 
 def test_improvement_is_not_required_when_nothing_is_live():
-    assert check_gate({"MetricName": "accuracy", "MinImprovement": 0.01}, ACC, [])["value"] == 0.93
+    assert (
+        check_gate(DeployGate(**{"MetricName": "accuracy", "MinImprovement": 0.01}), ACC, []).value
+        == 0.93
+    )
 
 
 def test_a_metric_the_job_did_not_report_is_named_with_what_was_reported():
     with pytest.raises(QualityGateFailed, match=r"no metric f1 \(reported: accuracy\)"):
-        check_gate({"MetricName": "f1", "Threshold": 0.5}, ACC, [])
+        check_gate(DeployGate(**{"MetricName": "f1", "Threshold": 0.5}), ACC, [])
 
 
 def test_the_schema_rejects_a_bad_gate_naming_the_key():
