@@ -654,13 +654,13 @@ def test_a_local_endpoint_emits_creating_then_failed(local):
 
 def test_stopping_the_local_stack_stops_the_delivery_and_schedule_threads():
     with LocalStack(None, local_services=False, iam=False):
-        dispatcher = events_delivery._ACTIVE
+        dispatcher = events_delivery.active()
         assert dispatcher is not None
         threads = [dispatcher.worker, dispatcher.scheduler]
         assert all(thread.is_alive() for thread in threads)
 
     assert not any(thread.is_alive() for thread in threads)
-    assert events_delivery._ACTIVE is not dispatcher
+    assert events_delivery.active() is not dispatcher
 
 
 def test_a_time_scale_that_is_not_positive_is_refused():
