@@ -15,9 +15,11 @@ from domain.config.messages import show
 from domain.config.models import FRAMEWORKS, RETIRED_FRAMEWORKS, SCRIPT_MODE_FRAMEWORKS, Config
 from domain.errors import InvalidParameters, UnsupportedConfiguration
 
-# The framework-specific defaults, over the schema's.
+# The framework-specific defaults, over the schema's: script mode's entry point and framework
+# version, a larger host for the deep-learning frameworks' images than the schema's
+# ml.t2.medium, BYOD's Dockerfile folders, AMAZON's algorithm.
 _SCRIPT_MODE: dict[str, Any] = {"trainentrypoint": "train.py"}
-_GPU_READY_HOST: dict[str, Any] = {"hostinstancetype": "ml.m5.large"}
+_DEEP_LEARNING_HOST: dict[str, Any] = {"hostinstancetype": "ml.m5.large"}
 FRAMEWORK_DEFAULTS: dict[str, dict[str, Any]] = {
     "BYOD": {
         "dockerfile_path_Training": "training/docker",
@@ -26,9 +28,9 @@ FRAMEWORK_DEFAULTS: dict[str, dict[str, Any]] = {
     "AMAZON": {"algorithm": "xgboost"},
     "SCIKIT": {**_SCRIPT_MODE, "frameworkversion": "1.2-1"},
     "XGBOOST": {**_SCRIPT_MODE, "frameworkversion": "1.7-1"},
-    "PYTORCH": {**_SCRIPT_MODE, "frameworkversion": "2.1", **_GPU_READY_HOST},
-    "TENSORFLOW": {**_SCRIPT_MODE, "frameworkversion": "2.13", **_GPU_READY_HOST},
-    "MXNET": {**_SCRIPT_MODE, "frameworkversion": "1.9", **_GPU_READY_HOST},
+    "PYTORCH": {**_SCRIPT_MODE, "frameworkversion": "2.1", **_DEEP_LEARNING_HOST},
+    "TENSORFLOW": {**_SCRIPT_MODE, "frameworkversion": "2.13", **_DEEP_LEARNING_HOST},
+    "MXNET": {**_SCRIPT_MODE, "frameworkversion": "1.9", **_DEEP_LEARNING_HOST},
 }
 
 # Schema defaults a fresh document leaves out: warm starts and inference pipelines are
