@@ -40,6 +40,7 @@ class TuningState:
 
 
 def start_tuning(local: LocalSageMaker, backend: Backend, tuning_job: Any) -> None:
+    """Reset moto's finished record to InProgress and run the search in a thread."""
     tuning_job.hyper_parameter_tuning_job_status = "InProgress"
     tuning_job.hyper_parameter_tuning_end_time = None
     tuning_job.best_training_job = None
