@@ -683,3 +683,32 @@ def test_byod_serve_on_a_fixed_port_fails_with_a_message_naming_sagemaker_bind_t
     assert "instead of SAGEMAKER_BIND_TO_PORT=" in described["FailureReason"]
     with socket.socket() as probe:
         assert probe.connect_ex(("127.0.0.1", 8080)) != 0, "the server on 8080 was not stopped"
+
+
+# -- install -------------------------------------------------------------------------------
+
+
+def test_uninstall_puts_moto_back_and_a_second_install_replaces_the_first(tmp_path: Path) -> None:
+    from moto.sagemaker.models import SageMakerModelBackend
+    from moto.sagemaker.responses import SageMakerResponse
+    from moto.sagemakerruntime.responses import SageMakerRuntimeResponse
+
+    patched = [
+        (SageMakerModelBackend, "create_training_job"),
+        (SageMakerModelBackend, "create_endpoint"),
+        (SageMakerModelBackend, "update_endpoint"),  # moto 5.2.5 has none
+        (SageMakerResponse, "update_endpoint"),  # moto 5.2.5 has none
+        (SageMakerRuntimeResponse, "invoke_endpoint"),
+    ]
+    moto = [vars(owner).get(name) for owner, name in patched]
+    first = local_sagemaker.install(tmp_path / "first")
+    second = local_sagemaker.install(tmp_path / "second")
+
+    first()  # replaced by the second installation: undoes nothing
+
+    assert all(vars(owner).get(name) is not None for owner, name in patched)
+    assert all(vars(o).get(n) is not m for (o, n), m in zip(patched, moto, strict=True))
+    second()
+    assert [vars(owner).get(name) for owner, name in patched] == moto
+    with pytest.raises(RuntimeError, match="not installed"):
+        local_sagemaker.training_log("any")
