@@ -269,3 +269,119 @@ def test_a_trigger_with_bad_overrides_is_rejected_on_arrival_and_not_run_with_go
     assert _input(second)["trigger_ids"] == ["good"]
     subjects = [n["Subject"] for n in notifications(stack["inbox"])]
     assert "sagebuild demo: trigger rejected" in subjects
+
+
+def test_a_scheduled_event_starts_a_run_named_after_its_id(machine, ctx):
+    event = {
+        "version": "0",
+        "id": "tick-1",
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": "123456789012",
+        "time": "2026-01-01T00:00:00Z",
+        "region": "us-east-1",
+        "resources": ["arn:aws:events:us-east-1:123456789012:rule/retrain"],
+        "detail": {},
+    }
+    assert launch.handler(event, ctx)["outcomes"] == ["started tick-1"]
+    [execution] = _executions(machine)
+    assert execution["name"] == "schedule-tick-1"
+    assert _input(execution)["trigger"] == {"source": "schedule", "detail": "retraining schedule"}
+
+
+def test_a_launch_message_from_a_queue_starts_a_run_and_its_redelivery_nothing(machine, ctx):
+    record = {
+        "messageId": "q-1",
+        "receiptHandle": "handle",
+        "body": json.dumps({"hostinstancecount": 2, "reason": "queue"}),
+        "attributes": {
+            "ApproximateReceiveCount": "1",
+            "SentTimestamp": "1767225600000",
+            "SenderId": "AIDAIENQZJOLO23YVJ4VO",
+            "ApproximateFirstReceiveTimestamp": "1767225600001",
+        },
+        "messageAttributes": {},
+        "md5OfBody": "0",
+        "eventSource": "aws:sqs",
+        "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:launch",
+        "awsRegion": "us-east-1",
+    }
+    assert launch.handler({"Records": [record]}, ctx)["outcomes"] == ["started q-1"]
+    again = launch.handler({"Records": [record]}, ctx)["outcomes"]
+    assert again == ["duplicate q-1 already received (run sqs-q-1)"]
+    [execution] = _executions(machine)
+    assert _input(execution)["overrides"] == {"hostinstancecount": 2}
+
+
+def _endpoint_at_v2() -> None:
+    sm = boto3.client("sagemaker")
+    sm.create_model(
+        ModelName="m",
+        ExecutionRoleArn="arn:aws:iam::123456789012:role/sm",
+        PrimaryContainer={"Image": "i"},
+    )
+    _config(sm, "demo-v1-aaaaaa", "m")
+    _config(sm, "demo-v2-bbbbbb", "m")
+    sm.create_endpoint(EndpointName="demo", EndpointConfigName="demo-v2-bbbbbb")
+
+
+@pytest.fixture
+def updates(monkeypatch) -> list[str]:
+    """UpdateEndpoint (moto has none): the endpoint configs asked for."""
+    from moto.core.responses import ActionResult
+    from moto.sagemaker.responses import SageMakerResponse
+
+    calls: list[str] = []
+
+    def update_endpoint(self):
+        calls.append(self._get_param("EndpointConfigName"))
+        name = self._get_param("EndpointName")
+        return ActionResult({"EndpointArn": f"arn:aws:sagemaker:us-east-1:1:endpoint/{name}"})
+
+    monkeypatch.setattr(SageMakerResponse, "update_endpoint", update_endpoint, raising=False)
+    return calls
+
+
+def test_rollback_one_version_back_updates_the_endpoint_and_says_so(stack, ctx, updates):
+    _endpoint_at_v2()
+    result = rollback.handler(_sns("{}"), ctx)
+    assert result == {
+        "endpoint": "demo",
+        "from": "demo-v2-bbbbbb",
+        "to": "demo-v1-aaaaaa",
+        "changed": True,
+        "version": 1,
+        "released_scaling": [],
+    }
+    assert updates == ["demo-v1-aaaaaa"]
+    [note] = notifications(stack["inbox"])
+    assert note["Subject"] == "sagebuild demo: rolled back to demo-v1-aaaaaa"
+    assert json.loads(note["Message"]) == result
+    assert note["MessageAttributes"]["outcome"]["Value"] == "rolled_back"
+
+
+def test_rollback_to_the_version_served_changes_nothing_and_says_so(stack, ctx):
+    _endpoint_at_v2()
+    result = rollback.handler({"version": 2}, ctx)
+    assert result == {
+        "endpoint": "demo",
+        "from": "demo-v2-bbbbbb",
+        "to": "demo-v2-bbbbbb",
+        "changed": False,
+    }
+
+
+def test_a_rollback_event_without_an_sns_message_rolls_nothing_back_and_is_kept(
+    stack, ctx, updates
+):
+    from domain.run_table import RunTable
+    from handlers.common import aws
+
+    _endpoint_at_v2()
+    result = rollback.handler({"Records": [{"Sns": {"Message": 5}}]}, ctx)
+    assert result["changed"] is False and "not an SNS notification" in result["error"]
+    assert updates == []
+    [note] = notifications(stack["inbox"])
+    assert note["MessageAttributes"]["outcome"]["Value"] == "rollback_refused"
+    [kept] = RunTable(aws, stack["table"]).failed_triggers()
+    assert kept["source"] == "rollback" and "Records" in kept["body"]
