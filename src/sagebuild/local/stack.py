@@ -22,7 +22,7 @@ from types import TracebackType
 from typing import Any
 
 from sagebuild import assets
-from sagebuild.local import deploy
+from sagebuild.local import deploy, patching
 from sagebuild.local.moto_ext import (
     custom_resources,
     events_delivery,
@@ -387,14 +387,14 @@ class LocalStack:
         from moto.core.config import default_user_config
         from moto.server import ThreadedMotoServer
 
-        saved = {k: default_user_config.get(k) for k in ("stepfunctions", "lambda")}
-        default_user_config["stepfunctions"] = {"execute_state_machine": True}
-        default_user_config["lambda"] = {"use_docker": True}
-
-        def restore_config() -> None:
-            default_user_config.update(saved)  # type: ignore[typeddict-item]
-
-        self._undo.append(restore_config)
+        self._undo.append(
+            patching.install(
+                [
+                    (default_user_config, "stepfunctions", {"execute_state_machine": True}),
+                    (default_user_config, "lambda", {"use_docker": True}),  # the path we replace
+                ]
+            )
+        )
         server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
         server.start()
         self._server = server
