@@ -13,6 +13,7 @@ Application Auto Scaling APIs: https://docs.aws.amazon.com/autoscaling/applicati
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -98,7 +99,7 @@ def scalable_variants(aws: ClientFactory, endpoint: str, variants: list[str]) ->
     return [variant for target, variant in ids.items() if target in found]
 
 
-def _ignore_missing(call, **kwargs) -> None:
+def _ignore_missing(call: Callable[..., object], **kwargs: str) -> None:
     try:
         call(**kwargs)
     except ClientError as error:
@@ -106,7 +107,9 @@ def _ignore_missing(call, **kwargs) -> None:
             raise
 
 
-def release_variants(aws: ClientFactory, endpoint: str, variants: list[str]) -> list[dict]:
+def release_variants(
+    aws: ClientFactory, endpoint: str, variants: list[str]
+) -> list[dict[str, Any]]:
     """Delete the scaling policies of each variant, then deregister its scalable target.
 
     Returns one {"register": ..., "policies": [...]} per variant that was scalable: the
@@ -115,9 +118,9 @@ def release_variants(aws: ClientFactory, endpoint: str, variants: list[str]) -> 
     DeregisterScalableTarget: https://docs.aws.amazon.com/autoscaling/application/APIReference/API_DeregisterScalableTarget.html
     """
     scaling = aws("application-autoscaling")
-    released = []
+    released: list[dict[str, Any]] = []
     for variant in variants:
-        key: dict = {
+        key: dict[str, str] = {
             "ServiceNamespace": NAMESPACE,
             "ResourceId": resource_id(endpoint, variant),
             "ScalableDimension": DIMENSION,
@@ -144,7 +147,9 @@ def release_variants(aws: ClientFactory, endpoint: str, variants: list[str]) -> 
     return released
 
 
-def release_for_update(aws: ClientFactory, described: dict, new_config: str) -> list[dict]:
+def release_for_update(
+    aws: ClientFactory, described: dict[str, Any], new_config: str
+) -> list[dict[str, Any]]:
     """Release the autoscaled variants that updating the endpoint to `new_config` removes.
 
     `described` is the endpoint's DescribeEndpoint. Returns what `release_variants` released.
@@ -159,7 +164,7 @@ def release_for_update(aws: ClientFactory, described: dict, new_config: str) -> 
     return release_variants(aws, endpoint, [v for v in removed if v in scaled])
 
 
-def _put_request(policy: dict) -> dict:
+def _put_request(policy: dict[str, Any]) -> dict[str, Any]:
     """The PutScalingPolicy request that recreates a described scaling policy."""
     keys = (
         "PolicyName",
@@ -173,7 +178,7 @@ def _put_request(policy: dict) -> dict:
     return {key: policy[key] for key in keys if key in policy}
 
 
-def restore_variants(aws: ClientFactory, released: list[dict]) -> list[str]:
+def restore_variants(aws: ClientFactory, released: list[dict[str, Any]]) -> list[str]:
     """Register the released targets and their policies again; returns their resource ids."""
     scaling = aws("application-autoscaling")
     restored = []

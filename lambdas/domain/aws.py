@@ -27,7 +27,7 @@ def is_not_found(error: ClientError) -> bool:
     )
 
 
-def read_json_parameter(aws: ClientFactory, name: str) -> dict:
+def read_json_parameter(aws: ClientFactory, name: str) -> dict[str, Any]:
     """The JSON object stored in an SSM parameter ({} when the parameter is empty).
 
     A value that is not a JSON object raises InvalidParameters naming the parameter and, for
@@ -70,7 +70,7 @@ STANDARD_PARAMETER_LIMIT = 4096
 ADVANCED_PARAMETER_LIMIT = 8192
 
 
-def json_parameter(document: dict, indent: int | None = None) -> tuple[str, str | None]:
+def json_parameter(document: dict[str, Any], indent: int | None = None) -> tuple[str, str | None]:
     """(value, tier) to store `document` in SSM: the smallest tier that holds it.
 
     The value is the document's JSON (indented if `indent` is given) when that fits a Standard
@@ -91,7 +91,9 @@ def json_parameter(document: dict, indent: int | None = None) -> tuple[str, str 
     )
 
 
-def put_json_parameter_request(name: str, document: dict, indent: int | None = None) -> dict:
+def put_json_parameter_request(
+    name: str, document: dict[str, Any], indent: int | None = None
+) -> dict[str, Any]:
     """The exact PutParameter request that overwrites `name` with `document` (json_parameter).
 
     PutParameter: https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_PutParameter.html
@@ -103,14 +105,15 @@ def put_json_parameter_request(name: str, document: dict, indent: int | None = N
     return request
 
 
-def write_json_parameter(aws: ClientFactory, name: str, document: dict) -> None:
+def write_json_parameter(aws: ClientFactory, name: str, document: dict[str, Any]) -> None:
     aws("ssm").put_parameter(**put_json_parameter_request(name, document))
 
 
-def describe_endpoint(aws: ClientFactory, name: str) -> dict | None:
+def describe_endpoint(aws: ClientFactory, name: str) -> dict[str, Any] | None:
     """DescribeEndpoint, or None when the endpoint does not exist."""
     try:
-        return aws("sagemaker").describe_endpoint(EndpointName=name)
+        described: dict[str, Any] = aws("sagemaker").describe_endpoint(EndpointName=name)
+        return described
     except ClientError as error:
         if is_not_found(error):
             return None
@@ -124,7 +127,7 @@ def split_s3_uri(uri: str) -> tuple[str, str]:
     return bucket, key
 
 
-def invoke_json(aws: ClientFactory, function: str, payload: dict) -> Any:
+def invoke_json(aws: ClientFactory, function: str, payload: dict[str, Any]) -> Any:
     """Invoke a Lambda function synchronously and return its decoded result."""
     response = aws("lambda").invoke(
         FunctionName=function, Payload=json.dumps(payload, default=str).encode()

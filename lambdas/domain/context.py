@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -47,11 +48,11 @@ class RunContext:
     training_source_uri: str = ""
     inference_source_uri: str = ""
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict) -> RunContext:
+    def from_dict(cls, data: dict[str, Any]) -> RunContext:
         return cls(
             resources=StackResources(**data["resources"]),
             run=int(data["run"]),

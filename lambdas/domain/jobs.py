@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
+from typing import Any
 
 from domain import schedule, status
 from domain.errors import PollBudgetExceeded
@@ -18,22 +19,22 @@ class Job:
     polls: int = 0
     started_at: str = ""
     elapsed_seconds: int = 0
-    extra: dict = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict[str, Any])
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         extra = data.pop("extra")
         return {**extra, **data}
 
     @classmethod
-    def from_dict(cls, data: dict | None) -> Job:
+    def from_dict(cls, data: dict[str, Any] | None) -> Job:
         data = dict(data or {})
         known = {k: data.pop(k) for k in list(data) if k in cls.__dataclass_fields__}
         known.pop("extra", None)
         return cls(**known, extra=data)
 
 
-def not_started() -> dict:
+def not_started() -> dict[str, Any]:
     return Job().to_dict()
 
 

@@ -1,5 +1,7 @@
 """Run Ended: on a run's status event, stop what a failed run left running, start what waits."""
 
+from typing import Any
+
 from domain.launch import advance
 from domain.notifications import publish, stopped_notification
 from domain.run_table import RunTable
@@ -16,7 +18,7 @@ def _ended_run(event: object) -> EndedRun | None:
 
 
 @logger.inject_lambda_context
-def handler(event: dict, context: object) -> dict:
+def handler(event: dict[str, Any], context: object) -> dict[str, Any]:
     settings = get_settings()
     run = _ended_run(event)
     stopped: list[str] = []

@@ -30,12 +30,12 @@ _CONFIG_KEYS = (
 )
 
 
-def _current(bucket: str) -> dict:
+def _current(bucket: str) -> dict[str, Any]:
     response = client("s3").get_bucket_notification_configuration(Bucket=bucket)
     return {key: response[key] for key in _CONFIG_KEYS if key in response}
 
 
-def _without(config: dict, config_id: str) -> dict:
+def _without(config: dict[str, Any], config_id: str) -> dict[str, Any]:
     topics = [t for t in config.get("TopicConfigurations", []) if t.get("Id") != config_id]
     result = {**config, "TopicConfigurations": topics}
     return {
@@ -43,7 +43,7 @@ def _without(config: dict, config_id: str) -> dict:
     }
 
 
-def put_notification(bucket: str, topic_arn: str, config_id: str = DEFAULT_ID) -> dict:
+def put_notification(bucket: str, topic_arn: str, config_id: str = DEFAULT_ID) -> dict[str, Any]:
     """Add (or replace) our ObjectCreated → topic configuration; returns the new configuration.
 
     https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketNotificationConfiguration.html
@@ -74,7 +74,7 @@ def remove_notification(bucket: str, config_id: str = DEFAULT_ID) -> bool:
     return True
 
 
-def _properties(event: dict) -> tuple[str, str, str]:
+def _properties(event: dict[str, Any]) -> tuple[str, str, str]:
     properties = event["ResourceProperties"]
     return (
         str(properties["BucketName"]),
@@ -85,7 +85,7 @@ def _properties(event: dict) -> tuple[str, str, str]:
 
 @helper.create
 @helper.update
-def create(event: dict, context: Any) -> str:
+def create(event: dict[str, Any], context: Any) -> str:
     bucket, topic_arn, config_id = _properties(event)
     put_notification(bucket, topic_arn, config_id)
     logger.info("bucket notification set", extra={"bucket": bucket, "topic": topic_arn})
@@ -93,11 +93,11 @@ def create(event: dict, context: Any) -> str:
 
 
 @helper.delete
-def delete(event: dict, context: Any) -> None:
+def delete(event: dict[str, Any], context: Any) -> None:
     bucket, _, config_id = _properties(event)
     removed = remove_notification(bucket, config_id)
     logger.info("bucket notification removed", extra={"bucket": bucket, "was_there": removed})
 
 
-def handler(event: dict, context: Any) -> None:
+def handler(event: dict[str, Any], context: Any) -> None:
     helper(event, context)

@@ -58,16 +58,16 @@ def empty_bucket(bucket: str) -> int:
 
 @helper.create
 @helper.update
-def create(event: dict, context: Any) -> str:
+def create(event: dict[str, Any], context: Any) -> str:
     return str(event["ResourceProperties"]["BucketName"])
 
 
 @helper.delete
-def delete(event: dict, context: Any) -> None:
+def delete(event: dict[str, Any], context: Any) -> None:
     bucket = str(event["ResourceProperties"]["BucketName"])
     count = empty_bucket(bucket)
     logger.info("bucket emptied", extra={"bucket": bucket, "deleted": count})
 
 
-def handler(event: dict, context: Any) -> None:
+def handler(event: dict[str, Any], context: Any) -> None:
     helper(event, context)

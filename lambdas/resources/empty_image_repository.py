@@ -56,16 +56,16 @@ def empty_repository(repository: str) -> int:
 
 @helper.create
 @helper.update
-def create(event: dict, context: Any) -> str:
+def create(event: dict[str, Any], context: Any) -> str:
     return str(event["ResourceProperties"]["RepositoryName"])
 
 
 @helper.delete
-def delete(event: dict, context: Any) -> None:
+def delete(event: dict[str, Any], context: Any) -> None:
     repository = str(event["ResourceProperties"]["RepositoryName"])
     count = empty_repository(repository)
     logger.info("repository emptied", extra={"repository": repository, "deleted": count})
 
 
-def handler(event: dict, context: Any) -> None:
+def handler(event: dict[str, Any], context: Any) -> None:
     helper(event, context)

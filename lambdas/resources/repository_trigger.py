@@ -25,11 +25,11 @@ EVENTS = ["createReference", "updateReference"]
 _GONE = {"RepositoryDoesNotExistException"}
 
 
-def _triggers(repository: str) -> list[dict]:
+def _triggers(repository: str) -> list[dict[str, Any]]:
     return list(client("codecommit").get_repository_triggers(repositoryName=repository)["triggers"])
 
 
-def put_trigger(repository: str, name: str, branch: str, topic_arn: str) -> list[dict]:
+def put_trigger(repository: str, name: str, branch: str, topic_arn: str) -> list[dict[str, Any]]:
     """Add or replace our trigger; returns the repository's triggers.
 
     https://docs.aws.amazon.com/codecommit/latest/APIReference/API_PutRepositoryTriggers.html
@@ -57,7 +57,7 @@ def remove_trigger(repository: str, name: str) -> bool:
 
 @helper.create
 @helper.update
-def create(event: dict, context: Any) -> str:
+def create(event: dict[str, Any], context: Any) -> str:
     properties = event["ResourceProperties"]
     repository, name = str(properties["RepositoryName"]), str(properties["TriggerName"])
     put_trigger(repository, name, str(properties["Branch"]), str(properties["TopicArn"]))
@@ -66,7 +66,7 @@ def create(event: dict, context: Any) -> str:
 
 
 @helper.delete
-def delete(event: dict, context: Any) -> None:
+def delete(event: dict[str, Any], context: Any) -> None:
     properties = event["ResourceProperties"]
     repository, name = str(properties["RepositoryName"]), str(properties["TriggerName"])
     removed = remove_trigger(repository, name)
@@ -75,5 +75,5 @@ def delete(event: dict, context: Any) -> None:
     )
 
 
-def handler(event: dict, context: Any) -> None:
+def handler(event: dict[str, Any], context: Any) -> None:
     helper(event, context)

@@ -32,7 +32,7 @@ helper = new_helper()
 STACK_TAG = "sagebuild:stack"
 
 
-def stack_endpoint(properties: dict) -> str:
+def stack_endpoint(properties: dict[str, Any]) -> str:
     return endpoint_name(str(properties["StackName"]), str(properties.get("EndpointName") or ""))
 
 
@@ -113,14 +113,14 @@ def delete_stack_resources(stack: str) -> dict[str, list[str]]:
 
 
 @helper.create
-def create(event: dict, context: Any) -> str:
+def create(event: dict[str, Any], context: Any) -> str:
     properties = event["ResourceProperties"]
     helper.Data["EndpointName"] = stack_endpoint(properties)
     return f"sagebuild-cleanup-{properties['StackName']}"
 
 
 @helper.update
-def update(event: dict, context: Any) -> str:
+def update(event: dict[str, Any], context: Any) -> str:
     new, old = (
         stack_endpoint(event["ResourceProperties"]),
         stack_endpoint(event["OldResourceProperties"]),
@@ -132,7 +132,7 @@ def update(event: dict, context: Any) -> str:
 
 
 @helper.delete
-def delete(event: dict, context: Any) -> None:
+def delete(event: dict[str, Any], context: Any) -> None:
     properties = event["ResourceProperties"]
     stack = str(properties["StackName"])
     endpoint = stack_endpoint(properties)
@@ -144,5 +144,5 @@ def delete(event: dict, context: Any) -> None:
     )
 
 
-def handler(event: dict, context: Any) -> None:
+def handler(event: dict[str, Any], context: Any) -> None:
     helper(event, context)
