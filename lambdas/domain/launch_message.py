@@ -96,16 +96,17 @@ def encode_drain(finished_execution: str) -> str:
     return json.dumps({"sagebuild": DRAIN, "finished_execution": finished_execution})
 
 
-def decode(body: str, message_id: str) -> Trigger | Drain | Rejected:
+def decode(body: str, message_id: str, source: str = "sns") -> Trigger | Drain | Rejected:
     """A launch message (its text, and the id its delivery carries) → what it asks for.
 
-    Never raises. Text that is not a JSON object starts a run with the stored parameters.
+    `source` names the delivery (sns, sqs). Never raises. Text that is not a JSON object starts
+    a run with the stored parameters.
     """
     try:
         message = json.loads(body)
     except RecursionError:
         return Rejected(
-            "sns",
+            source,
             "the message nests JSON too deeply to read; send a flat JSON object of overrides",
             body,
         )
@@ -114,14 +115,16 @@ def decode(body: str, message_id: str) -> Trigger | Drain | Rejected:
     if not isinstance(message, dict):
         shown = (body or "")[:80]
         return Trigger(
-            "sns",
+            source,
             f"message was not a JSON object ({shown!r}); started with the stored parameters",
             message_id,
         )
-    return from_document(message, body, message_id)
+    return from_document(message, body, message_id, source)
 
 
-def from_document(message: dict, body: str, message_id: str) -> Trigger | Drain:
+def from_document(
+    message: dict, body: str, message_id: str, source: str = "sns"
+) -> Trigger | Drain:
     """A launch message already read as a JSON object → a run request (or a drain)."""
     if message.get("sagebuild") == DRAIN:
         return Drain(str(message.get("finished_execution", "")))
@@ -133,4 +136,4 @@ def from_document(message: dict, body: str, message_id: str) -> Trigger | Drain:
         if key in OVERRIDE_KEYS or key not in RESERVED:
             overrides[key] = value
     reason = str(message.get("reason") or DEFAULT_REASON)[:MAX_REASON]
-    return Trigger("sns", reason, message_id, overrides, body)
+    return Trigger(source, reason, message_id, overrides, body)

@@ -22,7 +22,6 @@ is wrong and how to send it; nothing is dropped, except S3's test event.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 from typing import Any, Literal
@@ -236,22 +235,10 @@ def _carried(text: str, message_id: str, carrier: Literal["sns", "sqs"]) -> list
         if "Records" in document:
             return [_relayed_records(document["Records"], message_id, text, carrier)]
         if "detail-type" in document:
-            return [_with_body(_eventbridge(document, text), text)]
+            return [_eventbridge(document, text)]
         if carrier == "sqs" and document.get("Type") == "Notification":
             return _sns_notification(document, text)
-    item = decode(text, message_id)
-    return [item if carrier == "sns" else _via_sqs(item)]
-
-
-def _with_body(item: LaunchItem, body: str) -> LaunchItem:
-    return dataclasses.replace(item, body=body) if isinstance(item, Rejected) else item
-
-
-def _via_sqs(item: LaunchItem) -> LaunchItem:
-    """A launch message a queue delivered: its trigger's source says so."""
-    if isinstance(item, Trigger | Rejected) and item.source == "sns":
-        return dataclasses.replace(item, source="sqs")
-    return item
+    return [decode(text, message_id, carrier)]
 
 
 def _sns_notification(document: dict, body: str) -> list[LaunchItem]:
