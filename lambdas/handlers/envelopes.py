@@ -106,13 +106,16 @@ def _dump(value: Any) -> str:
         return repr(value)[:MAX_BODY]
 
 
+def _path(loc: tuple[int | str, ...]) -> str:
+    """A field's place as the AWS docs write it: `codecommit.references[0].commit`."""
+    text = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc)
+    return text.removeprefix(".") or "the record"
+
+
 def problems(error: ValidationError, limit: int = 3) -> str:
     """The first fields a validation found wrong: `s3.object.key: Field required; ...`."""
     found = error.errors(include_url=False, include_context=False, include_input=False)
-    shown = [
-        f"{'.'.join(str(part) for part in item['loc']) or 'the record'}: {item['msg']}"
-        for item in found[:limit]
-    ]
+    shown = [f"{_path(item['loc'])}: {item['msg']}" for item in found[:limit]]
     more = f" (and {len(found) - limit} more)" if len(found) > limit else ""
     return "; ".join(shown) + more
 
@@ -135,8 +138,9 @@ def _s3_records(records: list[Any], fallback_id: str, body: str) -> Trigger | Re
         except ValidationError as error:
             return Rejected(
                 "s3",
-                f"S3 event record {index}: {problems(error)}; send S3 event notifications "
-                "unchanged (Amazon S3 event message structure)",
+                f"S3 event record {index}: {problems(error)}; a record names s3.bucket.name "
+                "and s3.object.key: send S3 event notifications unchanged (Amazon S3 event "
+                "message structure)",
                 body,
             )
         found = parsed.s3.object
@@ -151,7 +155,8 @@ def _codecommit_record(record: Any, body: str) -> Trigger | Rejected:
     except ValidationError as error:
         return Rejected(
             "codecommit",
-            f"CodeCommit event: {problems(error)}; send repository trigger events unchanged",
+            f"CodeCommit event: {problems(error)}; a push names "
+            "codecommit.references[0].commit: send repository trigger events unchanged",
             body,
         )
     ref = parsed.codecommit.references[0]

@@ -350,6 +350,16 @@ def test_an_sqs_record_without_its_fields_is_rejected_naming_them():
             "codecommit",
             "codecommit.references: Field required",
         ),
+        (
+            json.dumps({"Records": [{"eventSource": "aws:codecommit"}]}),
+            "codecommit",
+            "a push names codecommit.references[0].commit",
+        ),
+        (
+            json.dumps({"Records": [{"eventSource": "aws:s3", "s3": {"object": {}}}]}),
+            "s3",
+            "s3.object.key: Field required",
+        ),
         ("[" * 1000 + "]" * 1000, "sns", "too deeply"),
     ],
 )
