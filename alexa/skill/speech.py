@@ -292,8 +292,9 @@ def _cause_message(cause: str) -> str:
         parsed = None
     if isinstance(parsed, dict):
         for key in ("errorMessage", "Cause", "message"):
-            if isinstance(parsed.get(key), str):
-                return parsed[key].strip()
+            message = parsed.get(key)
+            if isinstance(message, str):
+                return message.strip()
     return cause.strip()
 
 
