@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, TypedDict
 
-from domain.config import Config
+from domain.config import Config, load_config
 from domain.context import RunContext
 from domain.errors import InvalidParameters, InvalidState
 from domain.jobs import Job
@@ -222,7 +222,7 @@ class RunState:
             return cls(
                 run=RunInfo.from_dict(document["run"]),
                 context=RunContext.from_dict(document["context"]),
-                config=Config.model_validate(document["config"]),
+                config=load_config(document["config"]),
                 flags=Flags.from_dict(document.get("flags") or {}),
                 endpoint=EndpointInfo.from_dict(document.get("endpoint") or {}),
                 **{key: Job.from_dict(document.get(key)) for key in LOOP_KEYS},

@@ -6,7 +6,7 @@ import json
 
 import boto3
 import pytest
-from asl_steps import call
+from asl_steps import call, run_document
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 from conftest import ACCOUNT, REGION, notifications
@@ -369,3 +369,10 @@ def test_every_run_gets_a_run_number_and_only_a_deploy_gets_a_version(stack, ctx
     third["model"] = second["model"]
     assert call("Create Endpoint Config", third, ctx)["version"] == 8
     assert third["run"]["run_number"] == 3
+
+
+def test_the_run_state_fixture_is_the_document_initialize_returns(stack, ctx):
+    """tests/events/steps/run_state.json (asl_steps.run_document) may not drift from Initialize."""
+    state = _init(ctx)
+    fixture = run_document(run={"started_at": state["run"]["started_at"]})
+    assert state == fixture
