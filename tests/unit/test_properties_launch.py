@@ -184,3 +184,64 @@ def test_rollback_request_never_raises_and_names_a_problem_or_a_version(event):
         assert request.version is None or (
             isinstance(request.version, int) and request.version >= 1
         )
+
+
+SQS_ATTRIBUTES = {
+    "ApproximateReceiveCount": "1",
+    "SentTimestamp": "1767225600000",
+    "SenderId": "AIDAIENQZJOLO23YVJ4VO",
+    "ApproximateFirstReceiveTimestamp": "1767225600001",
+}
+
+
+@SETTINGS
+@given(body=messages, message_id=st.text(min_size=1, max_size=40))
+def test_a_queued_message_of_any_body_is_one_item_and_a_redelivery_repeats_its_id(body, message_id):
+    record = {
+        "messageId": message_id,
+        "receiptHandle": "handle",
+        "body": body,
+        "attributes": SQS_ATTRIBUTES,
+        "messageAttributes": {},
+        "md5OfBody": "0",
+        "eventSource": "aws:sqs",
+        "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:launch",
+        "awsRegion": "us-east-1",
+    }
+    first = launch_items({"Records": [record]})
+    assert len(first) <= 1
+    again = launch_items({"Records": [dict(record)]})
+    assert [getattr(i, "trigger_id", "") for i in first] == [
+        getattr(i, "trigger_id", "") for i in again
+    ]
+    for item in first:
+        if isinstance(item, Trigger):
+            assert item.trigger_id and 0 < len(execution_name(item.source, item.trigger_id)) <= 80
+
+
+@SETTINGS
+@given(
+    source=st.sampled_from(["aws.events", "aws.scheduler", "aws.s3", "aws.states", "aws.ec2"]),
+    detail_type=st.sampled_from(["Scheduled Event", "Object Created", "Other"]),
+    detail=json_values,
+    event_id=st.text(max_size=40),
+)
+def test_a_complete_eventbridge_event_of_any_detail_never_raises(
+    source, detail_type, detail, event_id
+):
+    event = {
+        "version": "0",
+        "id": event_id,
+        "detail-type": detail_type,
+        "source": source,
+        "account": "123456789012",
+        "time": "2026-01-01T00:00:00Z",
+        "region": "us-east-1",
+        "resources": [],
+        "detail": detail,
+    }
+    [item] = launch_items(event)
+    if isinstance(item, Rejected):
+        assert len(item.reason) > 10 and json.loads(item.body)["id"] == event_id
+    if isinstance(item, Trigger):
+        assert item.trigger_id
