@@ -64,16 +64,36 @@ def test_initialize_rejects_a_bad_document_naming_every_bad_key_and_creates_noth
 def test_launch_override_train_false_and_build_flags_reach_the_flags(stack, ctx):
     state = _init(ctx, {"train": False, "deployEndpoint": False})
     assert state["flags"]["train"] is False and state["flags"]["deploy"] is False
+    # Not training: no training image to build, even for BYOD without a TrainingImage.
+    byod = _init(ctx, {"framework": "BYOD", "train": False})
+    assert byod["flags"]["build_training_image"] is False
+    assert byod["flags"]["build_inference_image"] is True  # BYOD without an InferenceImage
+    prebuilt = _init(ctx, {"framework": "BYOD", "InferenceImage": "1.dkr.ecr/x:1"})
+    assert prebuilt["flags"]["build_training_image"] is True
+    assert prebuilt["flags"]["build_inference_image"] is False  # its image is given
+    forced = _init(ctx, {"build": {"Training": False, "Inference": True}})
+    assert forced["flags"]["build_training_image"] is False
+    assert forced["flags"]["build_inference_image"] is True  # `build` wins over the framework
 
 
 def test_training_start_and_poll_reports_artifact_and_metrics(stack, ctx):
     state = _init(ctx)
     state["training"] = call("Start Training Job", state, ctx)
     assert state["training"]["status"] == "InProgress" and state["training"]["wait_seconds"] == 30
+    job = sagemaker_backends[ACCOUNT][REGION].training_jobs[state["training"]["name"]]
+    job.final_metric_data_list = [
+        {"MetricName": "accuracy", "Value": 0.9667, "Timestamp": "2026-12-06T12:00:00Z"},
+        {"MetricName": "loss", "Value": 1, "Timestamp": "2026-12-06T12:00:00Z"},
+    ]
     state["training"] = call("Poll Training Job", state, ctx)
     assert state["training"]["status"] == "Completed"
     assert state["training"]["artifact"].endswith("/output/model.tar.gz")
     assert state["training"]["polls"] == 1
+    assert state["training"]["metrics"] == [  # name and value only, every value a float
+        {"MetricName": "accuracy", "Value": 0.9667},
+        {"MetricName": "loss", "Value": 1.0},
+    ]
+    assert isinstance(state["training"]["metrics"][1]["Value"], float)
 
 
 def test_poll_training_maps_stopped_to_stopped_with_the_reason(stack, ctx):
@@ -215,7 +235,7 @@ def test_find_model_artifact_uses_the_last_version_and_fails_clearly_without_one
     assert found["artifact"] == "s3://a/m.tar.gz" and found["status"] == "Completed"
 
 
-def test_notify_failed_publishes_reason_and_asks_launch_to_drain(stack, ctx):
+def test_notify_failed_publishes_the_reason_of_a_run_initialize_refused(stack, ctx):
     state = {
         "trigger": {"source": "sns", "detail": "x"},
         "error": {
@@ -231,8 +251,11 @@ def test_notify_failed_publishes_reason_and_asks_launch_to_drain(stack, ctx):
     call("Notify Failed", state, ctx)
     [message] = notifications(stack["inbox"])
     assert message["Subject"] == "sagebuild demo run: FAILED"
-    assert "unknown key 'foo'" in message["Message"]
+    body = message["Message"].splitlines()
+    assert body[0] == "The run failed at initialize: Invalid parameters: unknown key 'foo'"
+    assert "Trigger: sns (x)" in body and "Error: InvalidParameters" in body
     assert message["MessageAttributes"]["outcome"]["Value"] == "failed"
+    assert message["MessageAttributes"]["error"]["Value"] == "InvalidParameters"
 
 
 def test_initialize_names_a_missing_training_code_tarball(stack, ctx):
