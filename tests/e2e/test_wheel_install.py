@@ -30,7 +30,7 @@ EXPECTED = [
     "statemachine/pipeline.asl.json",
     "lambdas/requirements.txt",
     "lambdas/handlers/initialize.py",
-    "lambdas/domain/config.py",
+    "lambdas/domain/config/__init__.py",
     "alexa/requirements.txt",
     "alexa/interaction_model.json",
     "notebooks/quickstart.ipynb",
