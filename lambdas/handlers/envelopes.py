@@ -343,7 +343,7 @@ def launch_items(event: Any) -> list[LaunchItem]:
     try:
         return _launch_items(event)
     except Exception as error:  # noqa: BLE001 - the launch function must never raise on input
-        reason = f"the event could not be read ({type(error).__name__}); see the function's log"
+        reason = f"the event could not be read ({type(error).__name__}: {str(error)[:200]})"
         return [Rejected("lambda", reason, _dump(event))]
 
 
