@@ -402,3 +402,15 @@ def test_an_outcome_line_reads_kind_trigger_and_detail():
         "queued q1 sns trigger waits"
     )
     assert Outcome(Kind.IDLE).line() == "idle"
+
+
+def test_an_error_reading_the_event_is_a_rejection_naming_it_not_a_crash(monkeypatch):
+    from handlers import envelopes
+
+    def broken(event):
+        raise KeyError("surprise")
+
+    monkeypatch.setattr(envelopes, "_launch_items", broken)
+    found = rejection(launch_items({"Records": []}))
+    assert found.reason == "the event could not be read (KeyError: 'surprise')"
+    assert json.loads(found.body) == {"Records": []}
