@@ -88,7 +88,7 @@ def test_the_wheel_and_the_sdist_carry_the_stack_files_and_no_tests(dist):
     assert set(EXPECTED) <= bundled
     assert {n.split("/")[0] for n in bundled} == {*assets.FILES, *assets.FOLDERS}
     assert not [n for n in names if "/tests/" in n or n.endswith((".pyc", ".pyo"))]
-    assert "sagebuild/assets.py" in names and "sagebuild/cli.py" in names
+    assert "sagebuild/assets.py" in names and "sagebuild/cli/__init__.py" in names
     with tarfile.open(sdist) as archive:
         top = {Path(n).parts[1] for n in archive.getnames() if len(Path(n).parts) > 1}
     assert {*assets.FILES, *assets.FOLDERS, "setup.py", "pyproject.toml", "src"} <= top

@@ -147,10 +147,10 @@ def test_find_run_gives_up_with_a_user_error_when_nothing_starts():
 
 
 def test_the_cli_finds_the_run_through_its_target():
-    from sagebuild import cli
+    from sagebuild.cli import runs
 
     sfn = FakeSfn([], [[_execution("sns-m1", NOW)]])
-    assert cli._find_run(FakeTarget(sfn), "m1", NOW, timeout=5, poll=0).endswith(":sns-m1")
+    assert runs.find_run(FakeTarget(sfn), "m1", NOW, timeout=5, poll=0).endswith(":sns-m1")
 
 
 def test_first_new_run_is_the_newest_execution_not_known():
@@ -246,9 +246,11 @@ def watched(monkeypatch):
     """`sagebuild status` against a fake target playing the end of A_RUN (one look running,
     one second apart, then the failed one)."""
     import sagebuild.cli as cli
+    from cli_patching import replace
+    from sagebuild.cli import options
 
     target = FakeTarget(FakeSfn(A_RUN[2:]))
-    monkeypatch.setattr(cli, "target_of", lambda ctx: target)
+    replace(monkeypatch, options, "target_of", lambda ctx: target)
     return cli.app
 
 

@@ -150,7 +150,7 @@ def test_assignment_errors_name_the_key():
 def offline(monkeypatch):
     """The CLI without AWS: a stored document and a stack framework; publishing and saving
     are recorded."""
-    import sagebuild.cli as cli
+    from cli_patching import offline as offline_cli
 
     sent: dict[str, list] = {"published": [], "saved": []}
 
@@ -158,12 +158,7 @@ def offline(monkeypatch):
         sent["published"].append(message)
         return "m-1"
 
-    monkeypatch.setattr(cli, "target_of", lambda ctx: object())
-    monkeypatch.setattr(cli, "_stored", lambda target: {"framework": "SCIKIT"})
-    monkeypatch.setattr(cli, "_stack_framework", lambda target: "SCIKIT")
-    monkeypatch.setattr(cli, "_parameter_name", lambda target: "/demo/parameters")
-    monkeypatch.setattr(cli, "_publish", publish)
-    monkeypatch.setattr(cli, "_save", lambda target, document: sent["saved"].append(document))
+    offline_cli(monkeypatch, publish, lambda target, document: sent["saved"].append(document))
     return sent
 
 
@@ -221,9 +216,11 @@ def test_start_publishes_valid_overrides(offline):
 
 
 def test_start_without_overrides_publishes_without_reading_the_document(offline, monkeypatch):
-    import sagebuild.cli as cli
+    from cli_patching import replace
 
-    monkeypatch.setattr(cli, "_stored", lambda target: pytest.fail("read the document"))
+    from sagebuild.cli import params
+
+    replace(monkeypatch, params, "stored", lambda target: pytest.fail("read the document"))
     result = runner.invoke(app, ["start", "--no-train"])
 
     assert result.exit_code == 0, result.output
@@ -275,7 +272,9 @@ def test_params_validate_names_the_key_of_a_number_or_nesting_sagemaker_cannot_t
 
 
 def test_a_stored_document_nested_too_deep_to_read_is_one_user_error():
-    import sagebuild.cli as cli
+    from cli_patching import replace
+
+    from sagebuild.cli import params
     from sagebuild.cli_support.errors import UserError
 
     class Ssm:
@@ -290,6 +289,6 @@ def test_a_stored_document_nested_too_deep_to_read_is_one_user_error():
             return "/demo/parameters"
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(cli, "_parameter_name", lambda target: "/demo/parameters")
+        replace(patch, params, "parameter_name", lambda target: "/demo/parameters")
         with pytest.raises(UserError, match="nests JSON too deeply"):
-            cli._stored(Target())
+            params.stored(Target())

@@ -202,17 +202,12 @@ cli_items = st.tuples(cli_keys, texts).map(lambda pair: f"{pair[0]}={pair[1]}")
 @SETTINGS
 @given(item=cli_items, command=st.sampled_from([["start", "--set"], ["params", "set", "--"]]))
 def test_the_cli_exits_0_or_2_on_any_set_value_and_never_shows_a_traceback(item, command):
-    import sagebuild.cli as cli
+    from cli_patching import offline
 
     if not item.partition("=")[0].strip():
         return  # "expected KEY=VALUE": covered above
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(cli, "target_of", lambda ctx: object())
-        patch.setattr(cli, "_stored", lambda target: {"framework": "SCIKIT"})
-        patch.setattr(cli, "_stack_framework", lambda target: "SCIKIT")
-        patch.setattr(cli, "_parameter_name", lambda target: "/demo/parameters")
-        patch.setattr(cli, "_publish", lambda *args: "m-1")
-        patch.setattr(cli, "_save", lambda target, document: None)
+        offline(patch, publish=lambda *args: "m-1", save=lambda target, document: None)
         result = runner.invoke(app, [*command, item])
 
     assert result.exit_code in (0, 2), (result.output, result.exception)

@@ -13,10 +13,6 @@ options and the target, `values` the parsing of `--set` values.
 
 from __future__ import annotations
 
-import sys
-from types import ModuleType
-from typing import Any
-
 from sagebuild.cli import endpoint, example, graph, local, options, params, runs, stack
 from sagebuild.cli.options import Options, command_group, target_of
 from sagebuild.cli.params import edit_text
@@ -31,33 +27,6 @@ for _module in (stack, runs, endpoint, graph):
 app.add_typer(local.app, name="local")
 app.add_typer(params.app, name="params")
 app.add_typer(example.app, name="example")
-
-# The names the single-module CLI had, which tests replace to run commands without AWS.
-_find_run = runs.find_run
-_parameter_name = params.parameter_name
-_publish = options.publish
-_save = params.save
-_stack_framework = params.stack_framework
-_stored = params.stored
-
-
-class _Package(ModuleType):
-    """Setting a name of this package (a test's monkeypatch) sets it wherever the package's
-    modules bound the same object, as it did when the CLI was one module."""
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        old = self.__dict__.get(name)
-        if callable(old) and not isinstance(old, ModuleType | type):
-            prefix = f"{self.__name__}."
-            for module_name, module in list(sys.modules.items()):
-                if module_name.startswith(prefix) and module is not None:
-                    for key, bound in list(vars(module).items()):
-                        if bound is old:
-                            setattr(module, key, value)
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package
 
 __all__ = [
     "MAX_VALUE_NESTING",
