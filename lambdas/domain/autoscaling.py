@@ -14,14 +14,16 @@ Application Auto Scaling APIs: https://docs.aws.amazon.com/autoscaling/applicati
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
 from domain.aws import ClientFactory
-from domain.config import AutoScaling
 from domain.naming import version_of
-from domain.state import RunState
+
+if TYPE_CHECKING:  # Rollback and the clean-up import this module: no schema load for them
+    from domain.config import AutoScaling
+    from domain.state import RunState
 
 NAMESPACE = "sagemaker"
 DIMENSION = "sagemaker:variant:DesiredInstanceCount"

@@ -16,12 +16,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
-from domain.config import Config, load_config
 from domain.context import RunContext
 from domain.errors import InvalidParameters, InvalidState
 from domain.jobs import Job
+
+if TYPE_CHECKING:  # the schema (pydantic) loads when a document is read, not on import:
+    from domain.config import Config  # the Launch function imports notifications → state
 
 
 class Metric(TypedDict):
@@ -213,6 +215,8 @@ class RunState:
 
     @classmethod
     def from_dict(cls, document: Mapping[str, Any]) -> RunState:
+        from domain.config import load_config
+
         if not is_run_document(document):
             raise InvalidState(
                 "not a run's state document (no run, context and config): "

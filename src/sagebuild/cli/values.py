@@ -8,6 +8,7 @@ import json
 import math
 from typing import Any
 
+from sagebuild.cli_support import domain
 from sagebuild.cli_support.errors import UserError
 
 MAX_VALUE_NESTING = 100  # a parameter value nests a few levels; JSON's parser recurses
@@ -113,12 +114,9 @@ def parse_assignments(items: list[str] | None) -> dict[str, Any]:
 def launch_message(
     train: bool | None, overrides: dict[str, Any], reason: str | None
 ) -> dict[str, Any]:
-    """The LaunchTopic message (see `domain.launch`)."""
-    message: dict[str, Any] = {}
-    if train is not None:
-        message["train"] = train
-    if overrides:
-        message["overrides"] = overrides
-    if reason:
-        message["reason"] = reason
+    """The LaunchTopic message, written by the codec the Launch function reads it with
+    (`domain.launch_message`); no overrides leave the key out."""
+    message: dict[str, Any] = domain.launch_message().document(
+        train=train, overrides=overrides or None, reason=reason
+    )
     return message

@@ -48,6 +48,14 @@ def run_table() -> ModuleType:
     return module
 
 
+def launch_message() -> ModuleType:
+    """`domain.launch_message`: the one codec of the LaunchTopic message."""
+    _ensure_path()
+    from domain import launch_message as module
+
+    return module
+
+
 def naming() -> ModuleType:
     _ensure_path()
     from domain import naming as module

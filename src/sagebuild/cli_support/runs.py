@@ -254,7 +254,7 @@ def _training_status(sagemaker: Any, name: str) -> dict[str, Any]:
 def short_name(name: str, width: int = 16) -> str:
     """An execution name that fits a table column: `sns-<uuid>` → `sns-1a2b3c4d`."""
     source, _, rest = name.partition("-")
-    if rest and source in ("sns", "s3", "queued", "schedule", "codecommit", "manual"):
+    if rest and source in ("sns", "sqs", "s3", "queued", "schedule", "codecommit", "manual"):
         name = f"{source}-{rest[:8]}"
     return name if len(name) <= width else name[: width - 1] + "…"
 
