@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from domain.aws import ClientFactory
+from domain.rollback import Refused, RolledBack
 from domain.state import ErrorInfo, LaunchInput, RunState
 
 MAX_SUBJECT = 100  # SNS limit
@@ -208,6 +209,22 @@ def rejected_notification(reasons: list[str], stack: str) -> Notification:
         f"sagebuild {stack}: trigger rejected"[:MAX_SUBJECT],
         body[:MAX_BODY],
         {"stack": stack, "outcome": "trigger_rejected"},
+    )
+
+
+def rollback_notification(outcome: RolledBack | Refused, stack: str) -> Notification:
+    """The Rollback function's answer: `rolled_back` (the result as JSON) or `rollback_refused`
+    (the reason); `sagebuild rollback` waits for it."""
+    if isinstance(outcome, Refused):
+        return Notification(
+            f"sagebuild {stack}: rollback refused"[:MAX_SUBJECT],
+            outcome.reason[:MAX_BODY],
+            {"stack": stack, "outcome": "rollback_refused"},
+        )
+    return Notification(
+        f"sagebuild {stack}: rolled back to {outcome.to_config}"[:MAX_SUBJECT],
+        json.dumps(outcome.as_dict(), indent=1),
+        {"stack": stack, "outcome": "rolled_back"},
     )
 
 
