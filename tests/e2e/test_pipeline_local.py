@@ -69,7 +69,11 @@ def _upload_data_and_follow(stack: Stack) -> tuple[list[str], dict]:
 
 def _ensure_serving(stack: Stack, *, scikit: bool = False) -> dict:
     record = stack.last_version()
-    if record and _has_data(stack) and (not scikit or _serves_a_scikit_model(stack, record)):
+    if (
+        record.get("version")
+        and _has_data(stack)
+        and (not scikit or _serves_a_scikit_model(stack, record))
+    ):
         return record
     stack.set_parameters(iris_parameters(stack.upload_source(IRIS)))
     path, result = _upload_data_and_follow(stack)

@@ -10,7 +10,7 @@ import json
 
 import pytest
 from conftest import IRIS, iris_parameters
-from helpers import wait_until
+from helpers import run_table_counter, wait_until
 
 from sagebuild.local.burst import redeliver
 from sagebuild.local.stack import LocalStack
@@ -30,6 +30,16 @@ def stack():
         stack.upload_data(IRIS / "iris.csv", "train/iris/iris.csv")
         stack.set_parameters(iris_parameters(stack.upload_source(IRIS)))
         yield stack
+
+
+@pytest.fixture
+def serving(stack) -> dict:
+    """A version serves on the endpoint: its version record (a run made here if none does)."""
+    if not stack.last_version().get("version"):  # {"version": 0} before the first deploy
+        _, path, result = stack.run({"reason": "a version to serve"})
+        assert result["status"] == "SUCCEEDED", path
+    stack.notifications(stack.inbox)  # a test reads only its own notifications
+    return stack.last_version()
 
 
 def _serving_config(stack: Stack) -> str:
@@ -54,18 +64,21 @@ def _training_job(stack: Stack, execution: str) -> str:
     return wait_until(named, timeout=60, what="the run to start its training job")
 
 
-def test_a_first_run_deploys_version_1(stack):
+def test_a_run_takes_the_next_run_number_and_deploys_the_next_version(stack):
+    runs, versions = run_table_counter(stack, "run"), run_table_counter(stack, "version")
     _, path, result = stack.run({"reason": "first"})
     assert result["status"] == "SUCCEEDED", path
-    assert result["output"]["deployment"]["version"] == 1
-    assert result["output"]["run"]["run_number"] == 1
+    assert result["output"]["deployment"]["version"] == versions + 1
+    assert result["output"]["run"]["run_number"] == runs + 1
+    assert stack.last_version()["version"] == versions + 1
     stack.notifications(stack.inbox)
 
 
 def test_stop_mid_training_stops_the_job_keeps_the_endpoint_and_runs_the_queued_trigger(
-    stack, tmp_path
+    stack, tmp_path, serving
 ):
     serving = _serving_config(stack)
+    runs, versions = run_table_counter(stack, "run"), run_table_counter(stack, "version")
     (tmp_path / "train.py").write_text(SLOW_TRAIN)
     slow = stack.upload_source(tmp_path, "scripts/slow.tar.gz")
     known = {e["executionArn"] for e in stack.executions()}
@@ -98,32 +111,38 @@ def test_stop_mid_training_stops_the_job_keeps_the_endpoint_and_runs_the_queued_
     result = stack.run_result(second)
     assert result["status"] == "SUCCEEDED"
     assert result["output"]["run"]["trigger"]["detail"] == "queued behind a stopped run"
-    assert result["output"]["run"]["run_number"] == 3
-    assert result["output"]["deployment"]["version"] == 2  # the stopped run used no version
+    assert result["output"]["run"]["run_number"] == runs + 2  # after the stopped run's
+    assert result["output"]["deployment"]["version"] == versions + 1  # the stopped one used none
     assert _serving_config(stack) != serving
 
     subjects = {n["Subject"]: n["Message"] for n in stack.notifications(stack.inbox)}
-    stopped = subjects["sagebuild integrity run 2: stopped"]
+    stopped = subjects[f"sagebuild integrity run {runs + 1}: stopped"]
     assert f"training job {job}" in stopped and "was stopped" in stopped
     assert "sagebuild integrity: trigger queued" in subjects
 
     after = redeliver(stack, message_id, body)
     assert after["outcomes"][0].startswith(f"duplicate {message_id} already received")
-    assert len(stack.executions()) == 3
+    assert len(stack.executions()) == len(known) + 2
+
+
+def _failed_triggers(stack: Stack) -> list[dict]:
+    return stack.client("dynamodb").query(
+        TableName=stack.outputs["RunTable"],
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": "failed"}},
+    )["Items"]
 
 
 def test_a_message_no_run_can_come_from_is_kept_and_listed(stack):
     known = {e["executionArn"] for e in stack.executions()}
+    kept = _failed_triggers(stack)
+    stack.notifications(stack.inbox)
     body = json.dumps({"Records": [{"eventSource": "aws:s3", "s3": {"object": {}}}]})
     stack.publish_launch(body)
     notes = stack.notifications(stack.inbox)
     [rejected] = [n for n in notes if n["Subject"] == "sagebuild integrity: trigger rejected"]
     assert "s3.object.key" in rejected["Message"]
-    failed = stack.client("dynamodb").query(
-        TableName=stack.outputs["RunTable"],
-        KeyConditionExpression="pk = :pk",
-        ExpressionAttributeValues={":pk": {"S": "failed"}},
-    )["Items"]
+    failed = [item for item in _failed_triggers(stack) if item not in kept]
     assert [item["body"]["S"] for item in failed] == [body]
     assert {e["executionArn"] for e in stack.executions()} == known
 
