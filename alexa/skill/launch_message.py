@@ -38,10 +38,10 @@ class Trigger:
     source: str  # sns | s3 | codecommit | schedule | queued
     detail: str
     trigger_id: str
-    overrides: dict = field(default_factory=dict)
+    overrides: dict[str, Any] = field(default_factory=dict[str, Any])
     body: str = field(default="", compare=False)  # the message as it arrived
 
-    def execution_input(self) -> dict:
+    def execution_input(self) -> dict[str, Any]:
         return {
             "trigger": {"source": self.source, "detail": self.detail},
             "overrides": self.overrides,
@@ -123,7 +123,7 @@ def decode(body: str, message_id: str, source: str = "sns") -> Trigger | Drain |
 
 
 def from_document(
-    message: dict, body: str, message_id: str, source: str = "sns"
+    message: dict[str, Any], body: str, message_id: str, source: str = "sns"
 ) -> Trigger | Drain:
     """A launch message already read as a JSON object → a run request (or a drain)."""
     if message.get("sagebuild") == DRAIN:

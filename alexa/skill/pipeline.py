@@ -312,7 +312,7 @@ class Pipeline:
         return str(response["MessageId"])
 
 
-def rollback_message(version: int | None = None) -> dict:
+def rollback_message(version: int | None = None) -> dict[str, Any]:
     """The rollback topic message: ``{"version": N}``, or ``{}`` for one version back."""
     return {} if version is None else {"version": version}
 

@@ -23,7 +23,8 @@ _TABLE = Path(__file__).with_name("image_uris.json")
 
 @cache
 def _table() -> dict[str, Any]:
-    return json.loads(_TABLE.read_text())
+    table: dict[str, Any] = json.loads(_TABLE.read_text())
+    return table
 
 
 def domain_suffix(region: str) -> str:
@@ -52,11 +53,11 @@ def framework_versions(framework: str) -> list[str]:
     return list(entry["versions"]) if entry else []
 
 
-def _version_entry(framework: str, version: str) -> dict | None:
+def _version_entry(framework: str, version: str) -> dict[str, Any] | None:
     entry = _table()["frameworks"].get(framework)
     if entry is None:
         return None
-    versions = entry["versions"]
+    versions: dict[str, dict[str, Any]] = entry["versions"]
     if version in versions:
         return versions[version]
     return next((v for v in versions.values() if v["full"] == version), None)

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from botocore.exceptions import ClientError
 
@@ -81,7 +82,7 @@ def coalesce(triggers: list[Trigger]) -> Trigger:
     """Many waiting triggers → one run; later overrides win, every trigger is named."""
     if len(triggers) == 1:
         return triggers[0]
-    overrides: dict = {}
+    overrides: dict[str, Any] = {}
     for trigger in triggers:
         overrides.update(trigger.overrides)
     detail = f"{len(triggers)} triggers while a run was in progress: " + "; ".join(
@@ -177,7 +178,7 @@ def advance(table: RunTable, aws: ClientFactory, state_machine: str, now: dateti
     raise LaunchContention(f"the launch lease changed {_CONTENTION_ATTEMPTS} times in a row")
 
 
-OverrideCheck = Callable[[dict], list[str]]
+OverrideCheck = Callable[[dict[str, Any]], list[str]]
 
 
 def launch(

@@ -46,7 +46,7 @@ class RolledBack:
     # (its scalable target went away when it was replaced); the next deploy scales again.
     released_scaling: tuple[str, ...] = ()
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         """The function's answer and the body of the `rolled_back` notification."""
         found: dict[str, Any] = {
             "endpoint": self.endpoint,
@@ -68,7 +68,7 @@ class Refused:
     reason: str
     body: str = ""
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {"endpoint": self.endpoint, "changed": False, "error": self.reason}
 
 

@@ -42,7 +42,7 @@ class StoredTrigger:
     trigger_id: str
     source: str
     detail: str
-    overrides: dict
+    overrides: dict[str, Any]
     arrived_at: str
     state: str = PENDING
     execution: str = ""
@@ -57,10 +57,10 @@ class Lease:
 
 
 def _conditional_failed(error: ClientError) -> bool:
-    return error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
+    return str(error.response.get("Error", {}).get("Code")) == "ConditionalCheckFailedException"
 
 
-def _s(value: str) -> dict:
+def _s(value: str) -> dict[str, Any]:
     return {"S": value}
 
 
@@ -226,7 +226,7 @@ class RunTable:
             },
         )
 
-    def failed_triggers(self, limit: int = 50) -> list[dict]:
+    def failed_triggers(self, limit: int = 50) -> list[dict[str, Any]]:
         """The most recent failed triggers, newest first."""
         page = self._db.query(
             TableName=self.table,
@@ -241,7 +241,7 @@ class RunTable:
         ]
 
 
-def _trigger(item: dict) -> StoredTrigger:
+def _trigger(item: dict[str, Any]) -> StoredTrigger:
     try:
         overrides = json.loads(item.get("overrides", {}).get("S", "{}"))
     except ValueError:

@@ -186,7 +186,7 @@ def _relayed_records(records: Any, message_id: str, body: str, carrier: str) -> 
     )
 
 
-def _eventbridge(event: dict, body: str) -> LaunchItem:
+def _eventbridge(event: dict[str, Any], body: str) -> LaunchItem:
     """A schedule tick, an S3 upload, or a run's end, as EventBridge delivers it."""
     source = "schedule" if event.get("detail-type") == "Scheduled Event" else "eventbridge"
     try:
@@ -246,7 +246,7 @@ def _carried(text: str, message_id: str, carrier: Literal["sns", "sqs"]) -> list
     return [decode(text, message_id, carrier)]
 
 
-def _sns_notification(document: dict, body: str) -> list[LaunchItem]:
+def _sns_notification(document: dict[str, Any], body: str) -> list[LaunchItem]:
     """An SNS notification a queue holds (a subscription without raw message delivery)."""
     try:
         parsed = SnsNotificationModel.model_validate(document)
@@ -264,7 +264,7 @@ def _sns_notification(document: dict, body: str) -> list[LaunchItem]:
 
 
 # --- records and events ----------------------------------------------------------------------
-def _sns_record(record: dict) -> list[LaunchItem]:
+def _sns_record(record: dict[str, Any]) -> list[LaunchItem]:
     try:
         sns = SnsRecord.model_validate(record).Sns
     except ValidationError as error:
@@ -279,7 +279,7 @@ def _sns_record(record: dict) -> list[LaunchItem]:
     return _carried(sns.Message, sns.MessageId, "sns")
 
 
-def _sqs_record(record: dict) -> list[LaunchItem]:
+def _sqs_record(record: dict[str, Any]) -> list[LaunchItem]:
     try:
         parsed = SqsRecordModel.model_validate(record)
     except ValidationError as error:

@@ -1,5 +1,7 @@
 """Launch: record each trigger once (LaunchTopic message, S3 upload, push, schedule), start runs."""
 
+from typing import Any
+
 from domain.aws import read_json_parameter
 from domain.errors import InvalidParameters
 from domain.launch import Kind, Outcome, OverrideCheck, launch
@@ -13,9 +15,9 @@ from handlers.envelopes import launch_items
 
 def _override_check(settings: Settings) -> OverrideCheck:
     """Overrides against the schema, over the stored document (read once, when needed)."""
-    stored: list[dict | None] = []
+    stored: list[dict[str, Any] | None] = []
 
-    def check(overrides: dict) -> list[str]:
+    def check(overrides: dict[str, Any]) -> list[str]:
         from domain.config import override_problems
 
         if not overrides:
@@ -49,7 +51,7 @@ def _report(outcomes: list[Outcome], settings: Settings) -> None:
 
 
 @logger.inject_lambda_context
-def handler(event: dict, context: object) -> dict:
+def handler(event: dict[str, Any], context: object) -> dict[str, Any]:
     settings = get_settings()
     outcomes = launch(
         launch_items(event),

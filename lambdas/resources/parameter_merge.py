@@ -31,7 +31,7 @@ class ParametersRejected(Exception):
     """The merged document is invalid; the message lists every problem (the stack's reason)."""
 
 
-def parse_overrides(text: Any) -> dict:
+def parse_overrides(text: Any) -> dict[str, Any]:
     """The `Parameters` stack parameter as a JSON object ("" counts as {})."""
     if isinstance(text, dict):
         return text
@@ -48,7 +48,9 @@ def parse_overrides(text: Any) -> dict:
     return value
 
 
-def merge_parameters(parameter_name: str, overrides: dict, framework: str) -> dict:
+def merge_parameters(
+    parameter_name: str, overrides: dict[str, Any], framework: str
+) -> dict[str, Any]:
     """Merge, validate and store; returns the stored document. Raises ParametersRejected."""
     current = read_json_parameter(client, parameter_name)
     merged = {**current, **overrides}
@@ -70,7 +72,7 @@ def merge_parameters(parameter_name: str, overrides: dict, framework: str) -> di
 
 @helper.create
 @helper.update
-def create(event: dict, context: Any) -> str:
+def create(event: dict[str, Any], context: Any) -> str:
     properties = event["ResourceProperties"]
     name = str(properties["ParameterName"])
     overrides = parse_overrides(properties.get("Parameters"))
@@ -84,9 +86,9 @@ def create(event: dict, context: Any) -> str:
 
 
 @helper.delete
-def delete(event: dict, context: Any) -> None:
+def delete(event: dict[str, Any], context: Any) -> None:
     """Nothing to undo: CloudFormation deletes the parameter itself."""
 
 
-def handler(event: dict, context: Any) -> None:
+def handler(event: dict[str, Any], context: Any) -> None:
     helper(event, context)

@@ -67,7 +67,7 @@ def _schema_defaults(framework: str) -> dict[str, Any]:
     return found
 
 
-def defaults_for(framework: str) -> dict:
+def defaults_for(framework: str) -> dict[str, Any]:
     """A fresh document for a framework: the keys a user is expected to edit, each at its
     default (a new copy on every call).
 

@@ -321,6 +321,6 @@ class Config(_Strict):
             name: value for name, value in self.hyperparameters.items() if name not in self._ranges
         }
 
-    def to_document(self) -> dict:
+    def to_document(self) -> dict[str, Any]:
         """The JSON-safe document (round-trips through `parse_config`)."""
         return self.model_dump(mode="json", exclude_none=True)

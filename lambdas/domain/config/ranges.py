@@ -36,7 +36,7 @@ RANGE_EXPECTED = (
 )
 
 
-def as_range_object(value: Any) -> dict | None:
+def as_range_object(value: Any) -> dict[str, Any] | None:
     """Range objects may also arrive JSON-encoded in a string (the original allowed it)."""
     if isinstance(value, dict):
         return value

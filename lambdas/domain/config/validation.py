@@ -43,7 +43,7 @@ from domain.config.ranges import (
 from domain.errors import InvalidParameters, UnsupportedConfiguration
 
 
-def merge_overrides(document: dict, overrides: dict | None) -> dict:
+def merge_overrides(document: dict[str, Any], overrides: dict[str, Any] | None) -> dict[str, Any]:
     """Per-run launch overrides over the stored document: a shallow merge, overrides win."""
     if overrides is None:
         return dict(document)
@@ -54,7 +54,7 @@ def merge_overrides(document: dict, overrides: dict | None) -> dict:
     return {**document, **overrides}
 
 
-def parse_config(document: dict, framework: str) -> Config:
+def parse_config(document: dict[str, Any], framework: str) -> Config:
     """Validate a parameter document; `framework` (the stack's) applies when the document
     has no `framework` key. Raises `InvalidParameters` naming every bad key."""
     if not isinstance(document, dict):
@@ -87,7 +87,7 @@ def parse_config(document: dict, framework: str) -> Config:
     return config
 
 
-def load_config(document: dict) -> Config:
+def load_config(document: dict[str, Any]) -> Config:
     """A `Config` from a document that already passed `parse_config` (its `to_document()`).
 
     Cheap: no defaults merged, no unknown-key scan, no checks across keys; the values are
@@ -338,7 +338,7 @@ def _nested_names() -> list[str]:
     return sorted(names)
 
 
-def _unknown_keys(document: dict) -> list[str]:
+def _unknown_keys(document: dict[str, Any]) -> list[str]:
     fields = list(Config.model_fields)
     return [
         f"unknown key {key!r}{suggest(str(key), fields)}"
@@ -347,7 +347,9 @@ def _unknown_keys(document: dict) -> list[str]:
     ]
 
 
-def override_problems(stored: dict, overrides: dict, framework: str) -> list[str]:
+def override_problems(
+    stored: dict[str, Any], overrides: dict[str, Any], framework: str
+) -> list[str]:
     """What is wrong with a trigger's per-run overrides over the stored document.
 
     [] when nothing is, and also when the stored document is invalid by itself: that is not

@@ -78,7 +78,7 @@ def tags(ctx: RunContext, config: Config | None = None) -> list[dict[str, str]]:
     return ours + user
 
 
-def input_data_config(ctx: RunContext, config: Config) -> list[dict]:
+def input_data_config(ctx: RunContext, config: Config) -> list[dict[str, Any]]:
     """InputDataConfig from `channels`; one `training` channel on the data bucket by default."""
     bucket = ctx.resources.data_bucket
     if not config.channels:
@@ -119,11 +119,11 @@ def input_data_config(ctx: RunContext, config: Config) -> list[dict]:
     return channels
 
 
-def output_data_config(ctx: RunContext) -> dict:
+def output_data_config(ctx: RunContext) -> dict[str, Any]:
     return {"S3OutputPath": f"s3://{ctx.resources.artifact_bucket}/"}
 
 
-def resource_config(config: Config) -> dict:
+def resource_config(config: Config) -> dict[str, Any]:
     resources: dict[str, Any] = {
         "InstanceType": config.traininstancetype,
         "InstanceCount": config.traininstancecount,
@@ -134,7 +134,7 @@ def resource_config(config: Config) -> dict:
     return resources
 
 
-def stopping_condition(config: Config) -> dict:
+def stopping_condition(config: Config) -> dict[str, Any]:
     condition = {"MaxRuntimeInSeconds": int(config.trainmaxrun * SECONDS_PER_HOUR)}
     if config.spot:
         wait = config.maxwait if config.maxwait is not None else config.trainmaxrun
@@ -143,8 +143,8 @@ def stopping_condition(config: Config) -> dict:
 
 
 def algorithm_specification(
-    builder: FrameworkBuilder, ctx: RunContext, config: Config, metrics: list[dict]
-) -> dict:
+    builder: FrameworkBuilder, ctx: RunContext, config: Config, metrics: list[dict[str, Any]]
+) -> dict[str, Any]:
     spec: dict[str, Any] = {
         "TrainingImage": builder.training_image(ctx, config),
         "TrainingInputMode": config.inputmode,
@@ -154,5 +154,5 @@ def algorithm_specification(
     return spec
 
 
-def metric_definitions(config: Config) -> list[dict]:
+def metric_definitions(config: Config) -> list[dict[str, Any]]:
     return [{"Name": m.Name, "Regex": m.Regex} for m in config.metrics]

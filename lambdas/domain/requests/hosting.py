@@ -15,7 +15,7 @@ def variant_name(version: int) -> str:
     return f"v{version}"
 
 
-def model_request(ctx: RunContext, config: Config, model_data_url: str) -> dict:
+def model_request(ctx: RunContext, config: Config, model_data_url: str) -> dict[str, Any]:
     """The exact request of SageMaker CreateModel: one PrimaryContainer, or `Containers`
     (the `pipeline` containers, then the model) for an inference pipeline.
 
@@ -50,7 +50,7 @@ def model_request(ctx: RunContext, config: Config, model_data_url: str) -> dict:
     return request
 
 
-def endpoint_config_request(ctx: RunContext, config: Config, model_name: str) -> dict:
+def endpoint_config_request(ctx: RunContext, config: Config, model_name: str) -> dict[str, Any]:
     """The exact request of SageMaker CreateEndpointConfig: one variant `v<version>`.
 
     https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateEndpointConfig.html

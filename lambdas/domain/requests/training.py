@@ -14,7 +14,7 @@ def checkpoint_uri(ctx: RunContext, job_name: str) -> str:
     return f"s3://{ctx.resources.checkpoint_bucket}/{job_name}/checkpoints"
 
 
-def training_job_request(ctx: RunContext, config: Config) -> dict:
+def training_job_request(ctx: RunContext, config: Config) -> dict[str, Any]:
     """The exact request of SageMaker CreateTrainingJob.
 
     https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateTrainingJob.html

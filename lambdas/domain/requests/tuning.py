@@ -11,8 +11,8 @@ from domain.requests import common
 from domain.requests.registry import builder_for
 
 
-def _parameter_ranges(config: Config, categorical: Any) -> dict[str, list[dict]]:
-    ranges: dict[str, list[dict]] = {
+def _parameter_ranges(config: Config, categorical: Any) -> dict[str, list[dict[str, Any]]]:
+    ranges: dict[str, list[dict[str, Any]]] = {
         "IntegerParameterRanges": [],
         "ContinuousParameterRanges": [],
         "CategoricalParameterRanges": [],
@@ -34,7 +34,7 @@ def _parameter_ranges(config: Config, categorical: Any) -> dict[str, list[dict]]
     return {kind: found for kind, found in ranges.items() if found}
 
 
-def _tuning_metrics(config: Config) -> list[dict]:
+def _tuning_metrics(config: Config) -> list[dict[str, Any]]:
     metrics = common.metric_definitions(config)
     objective = config.tuningobjective
     if objective and objective.Regex and objective.Name not in {m["Name"] for m in metrics}:
@@ -42,7 +42,7 @@ def _tuning_metrics(config: Config) -> list[dict]:
     return metrics
 
 
-def tuning_job_request(ctx: RunContext, config: Config) -> dict:
+def tuning_job_request(ctx: RunContext, config: Config) -> dict[str, Any]:
     """The exact request of SageMaker CreateHyperParameterTuningJob (Bayesian strategy).
 
     https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateHyperParameterTuningJob.html
@@ -93,7 +93,7 @@ def tuning_job_request(ctx: RunContext, config: Config) -> dict:
     return request
 
 
-def tuning_best_artifact(tuning_description: dict, output_path: str) -> str:
+def tuning_best_artifact(tuning_description: dict[str, Any], output_path: str) -> str:
     """The model.tar.gz of the best training job of a DescribeHyperParameterTuningJob answer.
 
     https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DescribeHyperParameterTuningJob.html
