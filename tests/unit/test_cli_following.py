@@ -245,8 +245,9 @@ def test_the_timeline_shows_each_state_entered_and_the_failure():
 def watched(monkeypatch):
     """`sagebuild status` against a fake target playing the end of A_RUN (one look running,
     one second apart, then the failed one)."""
-    import sagebuild.cli as cli
     from cli_patching import replace
+
+    import sagebuild.cli as cli
     from sagebuild.cli import options
 
     target = FakeTarget(FakeSfn(A_RUN[2:]))

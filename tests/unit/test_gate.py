@@ -1,9 +1,8 @@
 """The deploy gate: threshold and improvement over the live version, both goals."""
 
 import pytest
-from domain.config import parse_config
+from domain.config import DeployGate, parse_config
 from domain.errors import InvalidParameters, QualityGateFailed
-from domain.config import DeployGate
 from domain.gate import check_gate
 
 ACC = [{"MetricName": "accuracy", "Value": 0.93}]

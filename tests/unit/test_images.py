@@ -16,12 +16,12 @@ REPO = "123456789012.dkr.ecr.us-east-1.amazonaws.com/demo"
 
 def training(document: dict, framework: str, region: str = "us-east-1") -> str:
     config = parse_config(document, framework)
-    return choice.training_image(config, region, "123456789012", REPO, "training-v3")
+    return choice.training_image(config, region, REPO, "training-v3")
 
 
 def inference(document: dict, framework: str, region: str = "us-east-1") -> str:
     config = parse_config(document, framework)
-    return choice.inference_image(config, region, "123456789012", REPO, "inference-v3")
+    return choice.inference_image(config, region, REPO, "inference-v3")
 
 
 @pytest.mark.parametrize(

@@ -260,7 +260,7 @@ class Config(_Strict):
     # The hyperparameters' ranges, parsed once (see `ranges`): name -> range or problem.
     _ranges: dict[str, ParameterRange | str] = PrivateAttr(default_factory=dict)
 
-    def model_post_init(self, context: Any, /) -> None:
+    def model_post_init(self, _context: Any, /) -> None:
         self._ranges = parse_ranges(self.hyperparameters)
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:

@@ -38,7 +38,6 @@ class FrameworkBuilder:
         return images.training_image(
             config,
             res.region,
-            res.account,
             res.image_repository_uri,
             ctx.names.training_image_tag,
         )
@@ -48,13 +47,16 @@ class FrameworkBuilder:
         return images.inference_image(
             config,
             res.region,
-            res.account,
             res.image_repository_uri,
             ctx.names.inference_image_tag,
         )
 
-    def hyperparameters(
-        self, ctx: RunContext, config: Config, values: dict[str, Any], job_name: str
+    def hyperparameters(  # script mode's override uses every argument
+        self,
+        ctx: RunContext,  # noqa: ARG002
+        config: Config,  # noqa: ARG002
+        values: dict[str, Any],
+        job_name: str,  # noqa: ARG002
     ) -> dict[str, str]:
         """The HyperParameters of a training job (or a tuning job's static ones)."""
         return {name: encode_plain(value) for name, value in values.items()}
@@ -62,7 +64,7 @@ class FrameworkBuilder:
     def categorical_value(self, value: Any) -> str:
         return encode_plain(value)
 
-    def model_environment(self, ctx: RunContext, config: Config) -> dict[str, str]:
+    def model_environment(self, ctx: RunContext, config: Config) -> dict[str, str]:  # noqa: ARG002
         return dict(config.modelhostingenvironment)
 
 

@@ -11,22 +11,16 @@ from domain import images
 from domain.config import Config
 
 
-def training_image(
-    config: Config, region: str, account: str, repository_uri: str, version_tag: str
-) -> str:
+def training_image(config: Config, region: str, repository_uri: str, version_tag: str) -> str:
     """The training image of a run: `TrainingImage` if set; BYOD builds into the stack's
     repository (`<repository_uri>:<version_tag>`); AMAZON and script-mode frameworks use
-    SageMaker's image for the region, cpu/gpu from the training instance type.
-
-    `account` is the stack's account; the stack's repository is named by `repository_uri`."""
+    SageMaker's image for the region, cpu/gpu from the training instance type."""
     if config.TrainingImage:
         return config.TrainingImage
     return _image(config, region, repository_uri, version_tag, "training")
 
 
-def inference_image(
-    config: Config, region: str, account: str, repository_uri: str, version_tag: str
-) -> str:
+def inference_image(config: Config, region: str, repository_uri: str, version_tag: str) -> str:
     """The hosting image of a run: like `training_image`, with `InferenceImage`, the
     inference repositories, and cpu/gpu from the HOST instance type."""
     if config.InferenceImage:

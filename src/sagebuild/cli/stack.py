@@ -92,8 +92,8 @@ def _deploy(
             bucket=bucket,
             prefix=prefix,
             parameters=parameters,
-            on_event=(lambda e: None) if as_json else _print_event,
-            on_message=(lambda m: None) if as_json else (lambda m: err_console.print(m)),
+            on_event=(lambda _event: None) if as_json else _print_event,
+            on_message=(lambda _message: None) if as_json else (lambda m: err_console.print(m)),
         )
     if as_json:
         print_json(outputs)

@@ -82,7 +82,7 @@ class Packager:
     build_dir: Path
     cache_dir: Path | None = None
     pip: PipRunner = run_pip
-    on_message: Callable[[str], None] = field(default=lambda text: None)
+    on_message: Callable[[str], None] = field(default=lambda _text: None)
     platform: LambdaPlatform = field(default_factory=LambdaPlatform)
 
     def __post_init__(self) -> None:
@@ -145,7 +145,7 @@ def package(
     *,
     cache_dir: Path | None = None,
     pip: PipRunner = run_pip,
-    on_message: Callable[[str], None] = lambda text: None,
+    on_message: Callable[[str], None] = lambda _text: None,
     parameters: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """A copy of the SAM template with local CodeUri/DefinitionUri uploaded to S3.
@@ -201,8 +201,8 @@ def deploy(
     bucket: str | None = None,
     prefix: str = "",
     parameters: dict[str, str] | None = None,
-    on_event: EventCallback = lambda event: None,
-    on_message: Callable[[str], None] = lambda text: None,
+    on_event: EventCallback = lambda _event: None,
+    on_message: Callable[[str], None] = lambda _text: None,
     poll_seconds: float = 3.0,
 ) -> dict[str, str]:
     """Package and create (or update) the stack; its outputs. Raises StackFailed."""
@@ -271,7 +271,7 @@ def delete(
     session: Any,
     stack: str,
     *,
-    on_event: EventCallback = lambda event: None,
+    on_event: EventCallback = lambda _event: None,
     poll_seconds: float = 3.0,
 ) -> bool:
     """Delete the stack and wait until it is gone; False if there was none."""

@@ -68,7 +68,7 @@ def upload_notebooks(
     project: Path | None = None,
     *,
     wheel: WheelBuilder = build_wheel,
-    on_message: Callable[[str], None] = lambda text: None,
+    on_message: Callable[[str], None] = lambda _text: None,
 ) -> list[str]:
     """Put the notebooks, the examples they use and the helper wheel under notebooks/.
 

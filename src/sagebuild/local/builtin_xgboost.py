@@ -92,7 +92,7 @@ def builtin_xgboost_main(opt_ml: Path) -> int:
         return 1
 
     class _SageMakerLog(xgb.callback.TrainingCallback):
-        def after_iteration(self, model: Any, epoch: int, evals_log: Any) -> bool:
+        def after_iteration(self, _model: Any, epoch: int, evals_log: Any) -> bool:
             parts = [
                 f"#011{data_name}-{metric}:{values[-1]:.5f}"
                 for data_name, metrics in evals_log.items()

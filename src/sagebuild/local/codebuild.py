@@ -362,7 +362,7 @@ def _batch_get_builds(self: Backend, ids: list[str]) -> list[dict[str, Any]]:
     return [found[i] for i in ids if i in found]
 
 
-def _stop_build(self: Backend, build_id: str) -> dict[str, Any] | None:
+def _stop_build(_self: Backend, build_id: str) -> dict[str, Any] | None:
     with _local().lock:
         build = _local().builds.get(build_id)
     if build is None:

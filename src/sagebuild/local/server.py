@@ -152,10 +152,10 @@ def main(argv: list[str] | None = None) -> int:
     stop = threading.Event()
     report = threading.Event()
 
-    def on_signal(signum: int, frame: Any) -> None:
+    def on_signal(_signum: int, _frame: Any) -> None:
         stop.set()
 
-    def on_report(signum: int, frame: Any) -> None:
+    def on_report(_signum: int, _frame: Any) -> None:
         report.set()
 
     signal.signal(signal.SIGTERM, on_signal)

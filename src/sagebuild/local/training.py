@@ -86,7 +86,7 @@ class TrainingRun:
         self.job_dir = job_dir
         self.opt_ml = job_dir / "opt_ml"
         self.log_path = job_dir / "training.log"
-        self.on_status = on_status or (lambda primary, secondary, message: None)
+        self.on_status = on_status or (lambda _primary, _secondary, _message: None)
         # SageMaker reads the channels and writes the model as the job's role (session
         # "SageMaker"); with the local stack's IAM on, s3sync authorises each access for it.
         role_arn = str(request.get("RoleArn") or "")
