@@ -120,9 +120,26 @@ def test_tuning_picks_the_best_jobs_artifact(stack, ctx):
     )
     assert state["flags"]["tune"] is True
     state["training"] = call("Start Tuning Job", state, ctx)
+    tuning = sagemaker_backends[ACCOUNT][REGION].hyper_parameter_tuning_jobs[
+        state["training"]["name"]
+    ]
+    tuning.best_training_job = {  # what SageMaker reports once the tuning job completed
+        "TrainingJobName": "demo-r1-abc-007-1a2b3c4d",
+        "TrainingJobStatus": "Completed",
+        "TunedHyperParameters": {"max_depth": "4"},
+        "FinalHyperParameterTuningJobObjectiveMetric": {
+            "Type": "Maximize",
+            "MetricName": "accuracy",
+            "Value": 0.97,
+        },
+    }
     polled = call("Poll Tuning Job", state, ctx)
     assert polled["status"] == "Completed"
-    assert polled["artifact"].endswith("FakeTrainingJobName/output/model.tar.gz")
+    output = state["training"]["output_path"].rstrip("/")
+    assert polled["artifact"] == f"{output}/demo-r1-abc-007-1a2b3c4d/output/model.tar.gz"
+    assert polled["best_training_job"] == "demo-r1-abc-007-1a2b3c4d"
+    assert polled["best_hyperparameters"] == {"max_depth": "4"}
+    assert polled["metrics"] == [{"MetricName": "accuracy", "Value": 0.97}]
 
 
 def _deployable(stack, ctx) -> dict:
