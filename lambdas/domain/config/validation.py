@@ -104,54 +104,7 @@ def load_config(document: dict[str, Any]) -> Config:
 def _semantic_problems(config: Config) -> list[tuple[str, str]]:
     """Checks across keys: (top-level key, sentence)."""
     found, ranges = _hyperparameter_problems(config)
-    for parsed in ranges:
-        key = f"hyperparameters.{key_name(parsed.name)}"
-        value = config.hyperparameters[parsed.name]
-        if not config.is_tuning:
-            found.append(
-                (
-                    "hyperparameters",
-                    f"{key}: a range is only valid when configtrain is SAGEMAKERHPO "
-                    f"(configtrain is {config.configtrain}), got {show(value)}",
-                )
-            )
-    if config.is_tuning:
-        if config.tuningobjective is None:
-            found.append(
-                (
-                    "tuningobjective",
-                    "tuningobjective: required when configtrain is SAGEMAKERHPO, expected "
-                    '{"Name": <metric>, "Type": "Maximize"|"Minimize", "Regex"?: <regex>}',
-                )
-            )
-        elif (
-            config.framework != "AMAZON"
-            and not config.tuningobjective.Regex
-            and config.tuningobjective.Name not in {m.Name for m in config.metrics}
-        ):
-            found.append(
-                (
-                    "tuningobjective",
-                    f"tuningobjective: metric {config.tuningobjective.Name!r} has no Regex and "
-                    "is not in metrics; add a Regex so SageMaker can read it from the logs",
-                )
-            )
-        if not ranges:
-            found.append(
-                (
-                    "hyperparameters",
-                    "hyperparameters: configtrain SAGEMAKERHPO needs at least one range "
-                    '({"Values": [...]} or {"MinValue": .., "MaxValue": ..})',
-                )
-            )
-        if config.maxparalleltrainingjobs > config.maxtrainingjobs:
-            found.append(
-                (
-                    "maxparalleltrainingjobs",
-                    "maxparalleltrainingjobs: expected at most maxtrainingjobs "
-                    f"({config.maxtrainingjobs}), got {config.maxparalleltrainingjobs}",
-                )
-            )
+    found.extend(_tuning_problems(config, ranges))
     if len(config.parentJobs) > MAX_PARENT_JOBS:
         found.append(
             (
@@ -168,6 +121,75 @@ def _semantic_problems(config: Config) -> list[tuple[str, str]]:
                 f"got {show(config.maxwait)}",
             )
         )
+    found.extend(_tag_problems(config))
+    found.extend(_image_problems(config))
+    if config.is_script_mode and config.train and not config.trainentrypoint:
+        found.append(
+            (
+                "trainentrypoint",
+                f"trainentrypoint: required for {config.framework} (the script SageMaker runs, "
+                "e.g. 'train.py')",
+            )
+        )
+    return found
+
+
+def _tuning_problems(config: Config, ranges: list[ParameterRange]) -> list[tuple[str, str]]:
+    """The ranges and the tuning keys against configtrain: ranges only when tuning, and a
+    tuning job's objective, ranges and job counts."""
+    if not config.is_tuning:
+        return [
+            (
+                "hyperparameters",
+                f"hyperparameters.{key_name(parsed.name)}: a range is only valid when "
+                f"configtrain is SAGEMAKERHPO (configtrain is {config.configtrain}), "
+                f"got {show(config.hyperparameters[parsed.name])}",
+            )
+            for parsed in ranges
+        ]
+    found: list[tuple[str, str]] = []
+    if config.tuningobjective is None:
+        found.append(
+            (
+                "tuningobjective",
+                "tuningobjective: required when configtrain is SAGEMAKERHPO, expected "
+                '{"Name": <metric>, "Type": "Maximize"|"Minimize", "Regex"?: <regex>}',
+            )
+        )
+    elif (
+        config.framework != "AMAZON"
+        and not config.tuningobjective.Regex
+        and config.tuningobjective.Name not in {m.Name for m in config.metrics}
+    ):
+        found.append(
+            (
+                "tuningobjective",
+                f"tuningobjective: metric {config.tuningobjective.Name!r} has no Regex and "
+                "is not in metrics; add a Regex so SageMaker can read it from the logs",
+            )
+        )
+    if not ranges:
+        found.append(
+            (
+                "hyperparameters",
+                "hyperparameters: configtrain SAGEMAKERHPO needs at least one range "
+                '({"Values": [...]} or {"MinValue": .., "MaxValue": ..})',
+            )
+        )
+    if config.maxparalleltrainingjobs > config.maxtrainingjobs:
+        found.append(
+            (
+                "maxparalleltrainingjobs",
+                "maxparalleltrainingjobs: expected at most maxtrainingjobs "
+                f"({config.maxtrainingjobs}), got {config.maxparalleltrainingjobs}",
+            )
+        )
+    return found
+
+
+def _tag_problems(config: Config) -> list[tuple[str, str]]:
+    """The Tags SageMaker would refuse: too many, or a reserved prefix."""
+    found: list[tuple[str, str]] = []
     if len(config.Tags) > MAX_TAGS:
         found.append(
             (
@@ -185,15 +207,6 @@ def _semantic_problems(config: Config) -> list[tuple[str, str]]:
                     f"got {tag.Key!r}",
                 )
             )
-    found.extend(_image_problems(config))
-    if config.is_script_mode and config.train and not config.trainentrypoint:
-        found.append(
-            (
-                "trainentrypoint",
-                f"trainentrypoint: required for {config.framework} (the script SageMaker runs, "
-                "e.g. 'train.py')",
-            )
-        )
     return found
 
 

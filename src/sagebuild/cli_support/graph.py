@@ -220,13 +220,36 @@ def layout(asl: dict[str, Any]) -> Layout:
     states: dict[str, Any] = asl.get("States", {})
     names = list(states)
     edges = [e for e in edges_of(asl) if e.target in states]
+    graph = _adjacency(names, edges)
+    start = asl.get("StartAt", names[0] if names else "")
+    back = _back_edges(start, graph, names)
+    forward = {n: [c for c in graph[n] if (n, c) not in back] for n in names}
+    layer, order = _layers(names, forward, start)
+    rows: dict[int, list[str]] = defaultdict(list)
+    for name in order:
+        rows[layer[name]].append(name)
+    result = Layout(edges=edges, back_edges=back)
+    result.boxes = _boxes(states, layer)
+    bottom = _place_rows(rows, _predecessors(forward), result.boxes)
+    if result.boxes:
+        _fit(result, bottom)
+    return result
+
+
+def _adjacency(names: list[str], edges: list[Edge]) -> dict[str, list[str]]:
+    """Each state's distinct successors, in the order of its edges."""
     graph: dict[str, list[str]] = {n: [] for n in names}
     for edge in edges:
         if edge.target not in graph[edge.source]:
             graph[edge.source].append(edge.target)
-    start = asl.get("StartAt", names[0] if names else "")
-    back = _back_edges(start, graph, names)
-    forward = {n: [c for c in graph[n] if (n, c) not in back] for n in names}
+    return graph
+
+
+def _layers(
+    names: list[str], forward: dict[str, list[str]], start: str
+) -> tuple[dict[str, int], list[str]]:
+    """Each state's layer (its longest forward path from a source) and a topological order,
+    StartAt first."""
     indegree: dict[str, int] = defaultdict(int)
     for children in forward.values():
         for child in children:
@@ -243,21 +266,34 @@ def layout(asl: dict[str, Any]) -> Layout:
             indegree[child] -= 1
             if indegree[child] == 0:
                 ready.append(child)
-    rows: dict[int, list[str]] = defaultdict(list)
-    for name in order:
-        rows[layer[name]].append(name)
+    return layer, order
+
+
+def _predecessors(forward: dict[str, list[str]]) -> dict[str, list[str]]:
     predecessors: dict[str, list[str]] = defaultdict(list)
     for source, children in forward.items():
         for child in children:
             predecessors[child].append(source)
-    result = Layout(edges=edges, back_edges=back)
-    for name in names:
+    return predecessors
+
+
+def _boxes(states: dict[str, Any], layer: dict[str, int]) -> dict[str, Box]:
+    """An unplaced box per state, sized by its name (Choice diamonds larger)."""
+    boxes: dict[str, Box] = {}
+    for name in states:
         kind = states[name].get("Type", "Task")
         width = len(name) * CHAR_WIDTH + 28
         height = BOX_HEIGHT
         if kind == "Choice":
             width, height = width + 36, BOX_HEIGHT + 14
-        result.boxes[name] = Box(name, kind, layer[name], width=width, height=height)
+        boxes[name] = Box(name, kind, layer[name], width=width, height=height)
+    return boxes
+
+
+def _place_rows(
+    rows: dict[int, list[str]], predecessors: dict[str, list[str]], boxes: dict[str, Box]
+) -> float:
+    """Centre each row on x = 0, ordered by its predecessors; returns the y below the last."""
     position: dict[str, float] = {}
     y = MARGIN
     for index in sorted(rows):
@@ -265,23 +301,26 @@ def layout(asl: dict[str, Any]) -> Layout:
         original = list(row)
         keys = {n: _barycentre(n, predecessors, position, original) for n in original}
         row.sort(key=keys.__getitem__)
-        tallest = max(result.boxes[n].height for n in row)
-        total = sum(result.boxes[n].width for n in row) + COLUMN_GAP * (len(row) - 1)
+        tallest = max(boxes[n].height for n in row)
+        total = sum(boxes[n].width for n in row) + COLUMN_GAP * (len(row) - 1)
         x = -total / 2
         for name in row:
-            box = result.boxes[name]
+            box = boxes[name]
             box.x, box.y = x + box.width / 2, y + tallest / 2
             x += box.width + COLUMN_GAP
             position[name] = box.x
         y += tallest + ROW_GAP
-    if result.boxes:
-        left = min(b.x - b.width / 2 for b in result.boxes.values())
-        right = max(b.x + b.width / 2 for b in result.boxes.values())
-        for box in result.boxes.values():
-            box.x += MARGIN - left
-        result.width = right - left + 2 * MARGIN + 120  # room for the loops on the right
-        result.height = y + MARGIN
-    return result
+    return y
+
+
+def _fit(result: Layout, bottom: float) -> None:
+    """Shift the boxes right of the margin and size the picture."""
+    left = min(b.x - b.width / 2 for b in result.boxes.values())
+    right = max(b.x + b.width / 2 for b in result.boxes.values())
+    for box in result.boxes.values():
+        box.x += MARGIN - left
+    result.width = right - left + 2 * MARGIN + 120  # room for the loops on the right
+    result.height = bottom + MARGIN
 
 
 def _barycentre(

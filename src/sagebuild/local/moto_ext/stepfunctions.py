@@ -223,9 +223,7 @@ class _RetrierTime(types.SimpleNamespace):
 
 def install() -> Callable[[], None]:
     """Apply the patches above and turn the executor on; returns the uninstall callable."""
-    from moto.core.responses import EmptyResult
     from moto.stepfunctions.models import StateMachine
-    from moto.stepfunctions.parser.api import ExecutionStatus
     from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
     from moto.stepfunctions.parser.asl.component.state.choice.comparison.comparison_variable import (  # noqa: E501
         ComparisonVariable,
@@ -233,33 +231,65 @@ def install() -> Callable[[], None]:
     from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import (
         WaitFunction,
     )
-    from moto.stepfunctions.parser.backend import execution as executions
     from moto.stepfunctions.parser.models import StepFunctionsParserBackend
     from moto.stepfunctions.responses import StepFunctionResponse
 
-    def start_execution(original_start: Callable[..., Any]) -> Callable[..., Any]:
-        def start(self: Any, state_machine_arn: str, name: Any = None, *a: Any, **k: Any) -> Any:
-            return original_start(self, state_machine_arn, name or str(uuid.uuid4()), *a, **k)
+    saved_config: Any = dict(default_user_config.get("stepfunctions", {}))
+    return patching.install(
+        [
+            (default_user_config, "stepfunctions", {**saved_config, "execute_state_machine": True}),
+            (StateMachine, "create_from_cloudformation_json", classmethod(_create)),
+            (StateMachine, "update_from_cloudformation_json", classmethod(_update)),
+            (StateMachine, "delete_from_cloudformation_json", classmethod(_delete)),
+            patching.wrap(ComparisonVariable, "_eval_body", _choice_missing_path_fails),
+            patching.wrap(StepFunctionsParserBackend, "start_execution", _named_start_execution),
+            patching.wrap(WaitFunction, "_wait_interval", _skippable_wait_interval),
+            (StepFunctionResponse, "send_task_failure", _send_task_failure),
+            *_stop_patches(),
+            (retrier_decl, "time", _RetrierTime(retrier_decl.time)),
+        ]
+    )
 
-        return start
 
-    def wait_interval(original_wait: Callable[..., Any]) -> Callable[..., None]:
-        def _wait_interval(self: Any, env: Any, wait_seconds: int) -> None:
-            if fast_waits_enabled():
-                return None
-            return original_wait(self, env, wait_seconds)
+def _named_start_execution(original_start: Callable[..., Any]) -> Callable[..., Any]:
+    """StartExecution without a name names the execution with a UUID, as AWS."""
 
-        return _wait_interval
+    def start(self: Any, state_machine_arn: str, name: Any = None, *a: Any, **k: Any) -> Any:
+        return original_start(self, state_machine_arn, name or str(uuid.uuid4()), *a, **k)
 
-    # moto's SendTaskFailure response drops `cause`; the task's failure must carry it (the
-    # approval's "rejected by ...: reason" reaches the run's error and its notification).
-    def send_task_failure(self: Any) -> Any:
-        self.stepfunction_backend.send_task_failure(
-            self._get_param("taskToken"),
-            error=self._get_param("error"),
-            cause=self._get_param("cause"),
-        )
-        return EmptyResult()
+    return start
+
+
+def _skippable_wait_interval(original_wait: Callable[..., Any]) -> Callable[..., None]:
+    """A Wait state's interval, skipped while fast waits are on."""
+
+    def _wait_interval(self: Any, env: Any, wait_seconds: int) -> None:
+        if fast_waits_enabled():
+            return None
+        return original_wait(self, env, wait_seconds)
+
+    return _wait_interval
+
+
+# moto's SendTaskFailure response drops `cause`; the task's failure must carry it (the
+# approval's "rejected by ...: reason" reaches the run's error and its notification).
+def _send_task_failure(self: Any) -> Any:
+    from moto.core.responses import EmptyResult
+
+    self.stepfunction_backend.send_task_failure(
+        self._get_param("taskToken"),
+        error=self._get_param("error"),
+        cause=self._get_param("cause"),
+    )
+    return EmptyResult()
+
+
+def _stop_patches() -> list[patching.Patch]:
+    """StopExecution as on AWS: it waits until the program runs, and the execution ends
+    ABORTED with the stop's own error and cause."""
+    from moto.stepfunctions.parser.api import ExecutionStatus
+    from moto.stepfunctions.parser.backend import execution as executions
+    from moto.stepfunctions.responses import StepFunctionResponse
 
     requested: dict[str, tuple[Any, Any]] = {}  # execution ARN → the StopExecution's own words
 
@@ -296,21 +326,9 @@ def install() -> Callable[[], None]:
 
         return reflect
 
-    saved_config: Any = dict(default_user_config.get("stepfunctions", {}))
     worker = executions.BaseExecutionWorkerCommunication
-    return patching.install(
-        [
-            (default_user_config, "stepfunctions", {**saved_config, "execute_state_machine": True}),
-            (StateMachine, "create_from_cloudformation_json", classmethod(_create)),
-            (StateMachine, "update_from_cloudformation_json", classmethod(_update)),
-            (StateMachine, "delete_from_cloudformation_json", classmethod(_delete)),
-            patching.wrap(ComparisonVariable, "_eval_body", _choice_missing_path_fails),
-            patching.wrap(StepFunctionsParserBackend, "start_execution", start_execution),
-            patching.wrap(WaitFunction, "_wait_interval", wait_interval),
-            (StepFunctionResponse, "send_task_failure", send_task_failure),
-            patching.wrap(executions.Execution, "stop", execution_stop),
-            patching.wrap(StepFunctionResponse, "stop_execution", stop_execution),
-            patching.wrap(worker, "_reflect_execution_status", reflect_status),
-            (retrier_decl, "time", _RetrierTime(retrier_decl.time)),
-        ]
-    )
+    return [
+        patching.wrap(executions.Execution, "stop", execution_stop),
+        patching.wrap(StepFunctionResponse, "stop_execution", stop_execution),
+        patching.wrap(worker, "_reflect_execution_status", reflect_status),
+    ]

@@ -110,31 +110,37 @@ def install(schedule_time_scale: float = 1.0) -> Callable[[], None]:
 
         return put_rule
 
-    def emitting_start(original_start: Callable[..., Any]) -> Callable[..., None]:
-        def start(self: Any) -> None:
-            if not self.exec_worker:
-                emit_execution(self, "RUNNING")
-            original_start(self)
-
-        return start
-
-    def emitting_terminated(original_terminated: Callable[..., Any]) -> Callable[..., None]:
-        def terminated(self: Any) -> None:
-            original_terminated(self)
-            status = self.execution.exec_status
-            emit_execution(self.execution, str(getattr(status, "value", status)))
-
-        return terminated
-
     patches: list[patching.Patch] = [
         (Rule, "send_to_targets", send_to_targets),
         patching.wrap(EventsBackend, "put_rule", checked_put_rule),
-        patching.wrap(executions.Execution, "start", emitting_start),
+        patching.wrap(executions.Execution, "start", _emitting_start),
         patching.wrap(
-            executions.BaseExecutionWorkerCommunication, "terminated", emitting_terminated
+            executions.BaseExecutionWorkerCommunication, "terminated", _emitting_terminated
         ),
     ]
     return activate(dispatcher, patches)
+
+
+def _emitting_start(original_start: Callable[..., Any]) -> Callable[..., None]:
+    """`Execution.start` that first emits the RUNNING status change (a new execution only)."""
+
+    def start(self: Any) -> None:
+        if not self.exec_worker:
+            emit_execution(self, "RUNNING")
+        original_start(self)
+
+    return start
+
+
+def _emitting_terminated(original_terminated: Callable[..., Any]) -> Callable[..., None]:
+    """The worker's `terminated` that then emits the execution's final status change."""
+
+    def terminated(self: Any) -> None:
+        original_terminated(self)
+        status = self.execution.exec_status
+        emit_execution(self.execution, str(getattr(status, "value", status)))
+
+    return terminated
 
 
 __all__ = [
