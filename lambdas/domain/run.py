@@ -25,7 +25,6 @@ from domain.state import ApprovalStep, EndpointInfo, Flags, LaunchInput, RunInfo
 logger = Logger(child=True)
 
 
-
 def resources_of(settings: Settings) -> StackResources:
     return StackResources(
         stack=settings.stack_name,
