@@ -106,7 +106,7 @@ class Stack:
         return {p["ParameterKey"]: p.get("ParameterValue", "") for p in stack.get("Parameters", [])}
 
     def last_version(self) -> dict:
-        """The version record of the last successful run ({} before the first one)."""
+        """The version record of the last successful run (the seed `{"version": 0}` before one)."""
         value = self.client("ssm").get_parameter(Name=self.outputs["VersionParameterStore"])[
             "Parameter"
         ]["Value"]
