@@ -13,15 +13,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from xml.sax.saxutils import escape
 
-from ask_sdk_core.dispatch_components import (
-    AbstractExceptionHandler,
+from ask_sdk_core.dispatch_components.exception_components import AbstractExceptionHandler
+from ask_sdk_core.dispatch_components.request_components import (
     AbstractRequestHandler,
     AbstractRequestInterceptor,
 )
 from ask_sdk_core.handler_input import HandlerInput
-from ask_sdk_core.utils import get_slot, is_intent_name, is_request_type
-from ask_sdk_model import IntentRequest, Response
-from ask_sdk_model.ui import SimpleCard
+from ask_sdk_core.utils.predicate import is_intent_name, is_request_type
+from ask_sdk_core.utils.request_util import get_slot
+from ask_sdk_model.intent_request import IntentRequest
+from ask_sdk_model.response import Response
+from ask_sdk_model.ui.simple_card import SimpleCard
 from aws_lambda_powertools import Logger
 
 from skill import speech
