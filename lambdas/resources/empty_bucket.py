@@ -12,7 +12,7 @@ from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
 from domain.clients import client
 
-from resources._helper import error_code, new_helper
+from resources._helper import error_code, new_helper, serve_emptying
 
 logger = Logger()
 helper = new_helper()
@@ -56,17 +56,7 @@ def empty_bucket(bucket: str) -> int:
     return deleted
 
 
-@helper.create
-@helper.update
-def create(event: dict[str, Any], context: Any) -> str:
-    return str(event["ResourceProperties"]["BucketName"])
-
-
-@helper.delete
-def delete(event: dict[str, Any], context: Any) -> None:
-    bucket = str(event["ResourceProperties"]["BucketName"])
-    count = empty_bucket(bucket)
-    logger.info("bucket emptied", extra={"bucket": bucket, "deleted": count})
+serve_emptying(helper, logger, "BucketName", empty_bucket, "bucket")
 
 
 def handler(event: dict[str, Any], context: Any) -> None:

@@ -12,7 +12,7 @@ from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
 from domain.clients import client
 
-from resources._helper import error_code, new_helper
+from resources._helper import error_code, new_helper, serve_emptying
 
 logger = Logger()
 helper = new_helper()
@@ -54,17 +54,7 @@ def empty_repository(repository: str) -> int:
     return len(digests)
 
 
-@helper.create
-@helper.update
-def create(event: dict[str, Any], context: Any) -> str:
-    return str(event["ResourceProperties"]["RepositoryName"])
-
-
-@helper.delete
-def delete(event: dict[str, Any], context: Any) -> None:
-    repository = str(event["ResourceProperties"]["RepositoryName"])
-    count = empty_repository(repository)
-    logger.info("repository emptied", extra={"repository": repository, "deleted": count})
+serve_emptying(helper, logger, "RepositoryName", empty_repository, "repository")
 
 
 def handler(event: dict[str, Any], context: Any) -> None:

@@ -10,7 +10,7 @@ import typer
 
 from sagebuild.cli.options import command_group, state_machine, target_of
 from sagebuild.cli_support import domain, following, graph, runs
-from sagebuild.cli_support.errors import UserError
+from sagebuild.cli_support.errors import UserError, read_json
 from sagebuild.cli_support.render import console
 
 app = command_group()
@@ -67,12 +67,7 @@ def graph_command(
 
 
 def _read_asl(path: Path) -> dict[str, Any]:
-    try:
-        asl = json.loads(Path(path).read_text())
-    except OSError as error:
-        raise UserError(f"cannot read {path}: {error.strerror}") from error
-    except ValueError as error:
-        raise UserError(f"{path} is not JSON: {error}") from error
+    asl = read_json(path, "a state machine definition")
     if not isinstance(asl, dict) or not isinstance(asl.get("States"), dict):
         raise UserError(f"{path} is not a state machine definition (no States)")
     return asl

@@ -19,7 +19,7 @@ from sagebuild.cli.options import command_group, target_of
 from sagebuild.cli.values import parse_assignments
 from sagebuild.cli_support import domain
 from sagebuild.cli_support.aws import Target
-from sagebuild.cli_support.errors import UserError
+from sagebuild.cli_support.errors import UserError, read_json
 from sagebuild.cli_support.render import console, err_console, print_json
 
 app = command_group(help="The parameter document (SSM ParameterStore output).")
@@ -139,14 +139,7 @@ def params_validate(
 ) -> None:
     """Check a parameter document against the schema; every problem on its own line."""
     if file is not None:
-        try:
-            document = json.loads(Path(file).read_text())
-        except OSError as error:
-            raise UserError(f"cannot read {file}: {error.strerror}") from error
-        except ValueError as error:
-            raise UserError(f"{file} is not JSON: {error}") from error
-        except RecursionError:
-            raise UserError(f"{file} is not a parameter document: nested too deeply") from None
+        document = read_json(file, "a parameter document")
     else:
         document = stored(target_of(ctx))
     if framework is None and not (isinstance(document, dict) and document.get("framework")):

@@ -75,14 +75,14 @@ def _deploy(
         from sagebuild.local import deploy as local_deploy
 
         cfn, s3 = target.client("cloudformation"), target.client("s3")
-        if target.stack_description() is None:
-            outputs = local_deploy.deploy_stack(
-                target.stack, template_path, parameters, cfn=cfn, s3=s3
-            )
-        else:
-            outputs = local_deploy.update_stack(
-                target.stack, template_path, parameters, cfn=cfn, s3=s3
-            )
+        outputs = local_deploy.apply_stack(
+            "create" if target.stack_description() is None else "update",
+            target.stack,
+            template_path,
+            parameters,
+            cfn=cfn,
+            s3=s3,
+        )
     else:
         outputs = deployer.deploy(
             target.session(),
@@ -102,35 +102,33 @@ def _deploy(
         console.print(key_values("Outputs", outputs))
 
 
-@app.command("up")
-def up(
-    ctx: typer.Context,
-    template: TEMPLATE = None,
-    bucket: _BUCKET = None,
-    prefix: _PREFIX = "",
-    parameter: STACK_PARAMETER = None,
-    as_json: JSON_OUTPUT = False,
-) -> None:
-    """Create (or update) the stack: package the code, deploy, stream the stack events."""
-    _deploy(ctx, template, bucket, prefix, parameter, as_json)
+def _deploy_command(name: str, help_text: str, *, must_exist: bool) -> None:
+    """Register `name`: package the code, deploy, stream the stack events; with `must_exist`,
+    refuse when there is no stack yet."""
+
+    @app.command(name, help=help_text)
+    def command(
+        ctx: typer.Context,
+        template: TEMPLATE = None,
+        bucket: _BUCKET = None,
+        prefix: _PREFIX = "",
+        parameter: STACK_PARAMETER = None,
+        as_json: JSON_OUTPUT = False,
+    ) -> None:
+        target = target_of(ctx)
+        if must_exist and target.stack_description() is None:
+            raise UserError(
+                f"stack {target.stack} not found {target.where}; create it with: sagebuild up"
+            )
+        _deploy(ctx, template, bucket, prefix, parameter, as_json)
 
 
-@app.command("update")
-def update(
-    ctx: typer.Context,
-    template: TEMPLATE = None,
-    bucket: _BUCKET = None,
-    prefix: _PREFIX = "",
-    parameter: STACK_PARAMETER = None,
-    as_json: JSON_OUTPUT = False,
-) -> None:
-    """Update the stack (same as `up` when it exists)."""
-    if target_of(ctx).stack_description() is None:
-        raise UserError(
-            f"stack {target_of(ctx).stack} not found {target_of(ctx).where}; "
-            "create it with: sagebuild up"
-        )
-    _deploy(ctx, template, bucket, prefix, parameter, as_json)
+_deploy_command(
+    "up",
+    "Create (or update) the stack: package the code, deploy, stream the stack events.",
+    must_exist=False,
+)
+_deploy_command("update", "Update the stack (same as `up` when it exists).", must_exist=True)
 
 
 @app.command("down")

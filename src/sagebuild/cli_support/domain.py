@@ -7,6 +7,7 @@ on `sys.path` here, once, and imports from it.
 
 from __future__ import annotations
 
+import importlib
 import sys
 from types import ModuleType
 
@@ -25,42 +26,33 @@ def _ensure_path() -> None:
         sys.path.insert(0, str(LAMBDAS))
 
 
+def _domain(name: str) -> ModuleType:
+    """The module `domain.<name>` of the deployed code."""
+    _ensure_path()
+    return importlib.import_module(f"domain.{name}")
+
+
 def config() -> ModuleType:
     """`domain.config` (parse_config, defaults_for)."""
-    _ensure_path()
-    from domain import config as module
-
-    return module
+    return _domain("config")
 
 
 def errors() -> ModuleType:
-    _ensure_path()
-    from domain import errors as module
-
-    return module
+    return _domain("errors")
 
 
 def run_table() -> ModuleType:
     """`domain.run_table` (RunTable: failed triggers)."""
-    _ensure_path()
-    from domain import run_table as module
-
-    return module
+    return _domain("run_table")
 
 
 def launch_message() -> ModuleType:
     """`domain.launch_message`: the one codec of the LaunchTopic message."""
-    _ensure_path()
-    from domain import launch_message as module
-
-    return module
+    return _domain("launch_message")
 
 
 def naming() -> ModuleType:
-    _ensure_path()
-    from domain import naming as module
-
-    return module
+    return _domain("naming")
 
 
 def parameter_request(name: str, document: dict) -> dict:
@@ -69,10 +61,7 @@ def parameter_request(name: str, document: dict) -> dict:
     Indented JSON when that fits a Standard parameter, else compact; the Advanced tier when the
     document needs more than 4,096 characters; a UserError naming the 8,192 limit beyond it.
     """
-    _ensure_path()
-    from domain import aws as module
-
-    errs = errors()
+    module, errs = _domain("aws"), errors()
     try:
         return dict(module.put_json_parameter_request(name, document, indent=1))
     except errs.ParameterTooLarge as error:
@@ -103,7 +92,4 @@ def resolved(document: dict, framework: str | None) -> dict:
 
 def loop_keys() -> tuple[str, ...]:
     """The state document's start/poll loop keys (`domain.state.LOOP_KEYS`)."""
-    _ensure_path()
-    from domain.state import LOOP_KEYS
-
-    return LOOP_KEYS
+    return tuple(_domain("state").LOOP_KEYS)

@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 
 class UserError(Exception):
     """Something the user can fix: shown as one line on stderr, exit code 2."""
+
+
+def read_json(path: Path, what: str) -> Any:
+    """The JSON document in `path` (`what` it should be, for the message when it nests too
+    deeply); a UserError when it cannot be read or is not JSON."""
+    try:
+        return json.loads(Path(path).read_text())
+    except OSError as error:
+        raise UserError(f"cannot read {path}: {error.strerror}") from error
+    except ValueError as error:
+        raise UserError(f"{path} is not JSON: {error}") from error
+    except RecursionError:
+        raise UserError(f"{path} is not {what}: nested too deeply") from None
 
 
 def one_line(error: BaseException) -> str | None:

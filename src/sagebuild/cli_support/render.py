@@ -73,6 +73,13 @@ def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+def _listing(title: str) -> Table:
+    """An empty table of one row per item, its title on the left, underlined headers."""
+    return Table(
+        title=title, title_justify="left", box=None, pad_edge=False, header_style="bold underline"
+    )
+
+
 def history_table(rows: list[dict[str, Any]], width: int = 100) -> Table:
     """Past runs, one line each, fitting `width` columns (details: `history --json`)."""
     from sagebuild.cli_support.runs import short_name
@@ -80,13 +87,7 @@ def history_table(rows: list[dict[str, Any]], width: int = 100) -> Table:
     rest = max(24, min(width, 120) - 56)  # 56: the fixed columns and the gaps
     result_width = max(15, min(30, rest * 11 // 20))
     trigger_width = rest - result_width
-    table = Table(
-        title="Runs (newest first)",
-        title_justify="left",
-        box=None,
-        pad_edge=False,
-        header_style="bold underline",
-    )
+    table = _listing("Runs (newest first)")
     table.add_column("#/ver", no_wrap=True, width=7)
     table.add_column("status", no_wrap=True, width=9)
     table.add_column("started", no_wrap=True, width=11)
@@ -116,13 +117,7 @@ def history_table(rows: list[dict[str, Any]], width: int = 100) -> Table:
 def failed_triggers_table(rows: list[dict[str, Any]], width: int = 100) -> Table:
     """Triggers that started no run, newest first (the bodies in full: `--json`)."""
     rest = max(30, min(width, 140) - 32)
-    table = Table(
-        title="Failed triggers (newest first)",
-        title_justify="left",
-        box=None,
-        pad_edge=False,
-        header_style="bold underline",
-    )
+    table = _listing("Failed triggers (newest first)")
     table.add_column("arrived", no_wrap=True, width=11)
     table.add_column("source", no_wrap=True, width=17)
     table.add_column("reason", overflow="fold", width=rest * 2 // 3)

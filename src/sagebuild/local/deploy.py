@@ -10,12 +10,13 @@ raises `DeployError` naming the failing resources and their reasons.
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import os
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from sagebuild.packaging import build_code_zip, rewrite_local_uris, sha256_of
 
@@ -211,16 +212,18 @@ def outputs_of(stack: dict[str, Any]) -> dict[str, str]:
     return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs") or []}
 
 
-def _apply(
-    action: str,
+def apply_stack(
+    action: Literal["create", "update"],
     stack_name: str,
     template_path: Path,
-    parameters: dict[str, Any] | None,
-    cfn: Any,
-    s3: Any,
-    bucket: str,
+    parameters: dict[str, Any] | None = None,
+    *,
+    cfn: Any = None,
+    s3: Any = None,
+    bucket: str = DEPLOYMENT_BUCKET,
 ) -> dict[str, str]:
-    """Create or update the stack from a SAM template and check every resource exists."""
+    """Create or update the stack from a SAM template and check every resource exists; its
+    outputs. Raises DeployError on failure."""
     cfn = cfn or _boto_client("cloudformation")
     template = transform(template_path, parameters, s3=s3, bucket=bucket)
     check_supported(template)
@@ -242,30 +245,10 @@ def _apply(
     return outputs_of(stack)
 
 
-def deploy_stack(
-    stack_name: str,
-    template_path: Path,
-    parameters: dict[str, Any] | None = None,
-    *,
-    cfn: Any = None,
-    s3: Any = None,
-    bucket: str = DEPLOYMENT_BUCKET,
-) -> dict[str, str]:
-    """Create the stack from a SAM template; its outputs. Raises DeployError on failure."""
-    return _apply("create", stack_name, template_path, parameters, cfn, s3, bucket)
-
-
-def update_stack(
-    stack_name: str,
-    template_path: Path,
-    parameters: dict[str, Any] | None = None,
-    *,
-    cfn: Any = None,
-    s3: Any = None,
-    bucket: str = DEPLOYMENT_BUCKET,
-) -> dict[str, str]:
-    """Update the stack from a SAM template; its outputs. Raises DeployError on failure."""
-    return _apply("update", stack_name, template_path, parameters, cfn, s3, bucket)
+#: Create the stack from a SAM template; its outputs. Raises DeployError on failure.
+deploy_stack = functools.partial(apply_stack, "create")
+#: Update the stack from a SAM template; its outputs. Raises DeployError on failure.
+update_stack = functools.partial(apply_stack, "update")
 
 
 def delete_stack(stack_name: str, *, cfn: Any = None) -> None:
@@ -281,6 +264,7 @@ def delete_stack(stack_name: str, *, cfn: Any = None) -> None:
 __all__ = [
     "DEPLOYMENT_BUCKET",
     "DeployError",
+    "apply_stack",
     "check_supported",
     "delete_stack",
     "deploy_stack",

@@ -19,7 +19,7 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, Literal
 
 from sagebuild import assets
 from sagebuild.local import deploy, patching
@@ -216,15 +216,7 @@ class LocalStack:
         return merged
 
     def deploy(self) -> dict[str, str]:
-        if self.template is None:
-            raise LocalStackError("no template to deploy")
-        self.outputs = deploy.deploy_stack(
-            self.stack_name,
-            self.template,
-            self.stack_parameters(),
-            cfn=self.client("cloudformation"),
-            s3=self.client("s3"),
-        )
+        self._apply("create")
         self.deployed = True
         return self.outputs
 
@@ -236,9 +228,13 @@ class LocalStack:
             self.template = Path(template)
         if parameters:
             self.parameters.update(parameters)
+        return self._apply("update")
+
+    def _apply(self, action: Literal["create", "update"]) -> dict[str, str]:
         if self.template is None:
             raise LocalStackError("no template to deploy")
-        self.outputs = deploy.update_stack(
+        self.outputs = deploy.apply_stack(
+            action,
             self.stack_name,
             self.template,
             self.stack_parameters(),
