@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import http.server
+import inspect
 import json
 import threading
 import uuid
@@ -195,6 +196,26 @@ def send_request(
 
 def _meta(resource: Any) -> dict[str, Any]:
     return resource.__dict__.setdefault("sagebuild", {})
+
+
+def after_cloudformation(
+    then: Callable[[Any, dict[str, Any], str], None],
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The `patching.wrap` maker for a moto model's create/update_from_cloudformation_json:
+    moto's own, then `then(resource, properties, account_id)` on what it returned."""
+
+    def make(original: Callable[..., Any]) -> Callable[..., Any]:
+        signature = inspect.signature(original)
+
+        def replacement(cls: Any, *args: Any, **kwargs: Any) -> Any:
+            resource = original(cls, *args, **kwargs)
+            call = signature.bind(cls, *args, **kwargs).arguments
+            then(resource, call["cloudformation_json"].get("Properties") or {}, call["account_id"])
+            return resource
+
+        return replacement
+
+    return make
 
 
 # --------------------------------------------------------------------------- CustomModel
@@ -384,6 +405,7 @@ __all__ = [
     "RECEIVER",
     "ResourceFailed",
     "ResponseReceiver",
+    "after_cloudformation",
     "install",
     "send_delete",
     "send_request",

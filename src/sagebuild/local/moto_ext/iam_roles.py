@@ -21,6 +21,8 @@ from typing import Any
 
 from sagebuild.local import patching
 
+from .custom_resources import after_cloudformation
+
 
 def _backend(account_id: str) -> Any:
     from moto.iam.models import iam_backends
@@ -68,41 +70,7 @@ def _sync(role: Any, properties: dict[str, Any], account_id: str) -> None:
         role.put_policy(name, text)
 
 
-def install() -> Callable[[], None]:
-    from moto.iam.models import Role
-
-    original_create = Role.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
-    original_update = Role.update_from_cloudformation_json.__func__  # type: ignore[attr-defined]
-    original_delete = Role.delete_from_cloudformation_json.__func__  # type: ignore[attr-defined]
-
-    def create_from_cloudformation_json(
-        cls: Any,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> Any:
-        role = original_create(
-            cls, resource_name, cloudformation_json, account_id, region_name, **kwargs
-        )
-        _sync(role, cloudformation_json.get("Properties", {}), account_id)
-        return role
-
-    def update_from_cloudformation_json(
-        cls: Any,
-        original_resource: Any,
-        new_resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-    ) -> Any:
-        role = original_update(
-            cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name
-        )
-        _sync(role, cloudformation_json.get("Properties", {}), account_id)
-        return role
-
+def _delete_detached(original_delete: Callable[..., Any]) -> Callable[..., None]:
     def delete_from_cloudformation_json(
         cls: Any,
         resource_name: str,
@@ -118,15 +86,19 @@ def install() -> Callable[[], None]:
                     backend.detach_role_policy(arn, role.name)
         original_delete(cls, resource_name, cloudformation_json, account_id, region_name)
 
-    patches: list[patching.Patch] = [
-        (Role, name, classmethod(function))  # type: ignore[misc]
-        for name, function in (
-            ("create_from_cloudformation_json", create_from_cloudformation_json),
-            ("update_from_cloudformation_json", update_from_cloudformation_json),
-            ("delete_from_cloudformation_json", delete_from_cloudformation_json),
-        )
-    ]
-    return patching.install(patches)
+    return delete_from_cloudformation_json
+
+
+def install() -> Callable[[], None]:
+    from moto.iam.models import Role
+
+    return patching.install(
+        [
+            patching.wrap(Role, "create_from_cloudformation_json", after_cloudformation(_sync)),
+            patching.wrap(Role, "update_from_cloudformation_json", after_cloudformation(_sync)),
+            patching.wrap(Role, "delete_from_cloudformation_json", _delete_detached),
+        ]
+    )
 
 
 __all__ = ["install"]

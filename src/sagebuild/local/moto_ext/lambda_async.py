@@ -45,6 +45,8 @@ from typing import Any
 
 from sagebuild.local import patching
 
+from .custom_resources import after_cloudformation
+
 LOG = logging.getLogger(__name__)
 
 #: Lambda's default MaximumRetryAttempts for asynchronous invocations (and its maximum).
@@ -259,8 +261,6 @@ def _patches() -> list[patching.Patch]:
     init = LambdaFunction.__init__
     update_configuration = LambdaFunction.update_configuration
     get_configuration = LambdaFunction.get_configuration
-    create_cfn = LambdaFunction.__dict__["create_from_cloudformation_json"].__func__
-    update_cfn = LambdaFunction.__dict__["update_from_cloudformation_json"].__func__
 
     def __init__(
         self: Any, account_id: str, spec: dict[str, Any], region: str, version: Any = 1
@@ -280,31 +280,17 @@ def _patches() -> list[patching.Patch]:
             config["DeadLetterConfig"] = {"TargetArn": target}
         return config
 
-    def create_from_cloudformation_json(cls: Any, *args: Any, **kwargs: Any) -> Any:
-        # (resource_name, cloudformation_json, account_id, region_name, ...)
-        cfn = args[1] if len(args) > 1 else kwargs["cloudformation_json"]
-        function = create_cfn(cls, *args, **kwargs)
-        properties = cfn.get("Properties") or {}
+    def keep_dead_letter(function: Any, properties: dict[str, Any], account_id: str) -> None:
         function.dead_letter_config = _target_arn(properties.get("DeadLetterConfig"))
-        return function
 
-    def update_from_cloudformation_json(cls: Any, *args: Any, **kwargs: Any) -> Any:
-        # (original_resource, new_resource_name, cloudformation_json, account_id, region_name)
-        cfn = args[2] if len(args) > 2 else kwargs["cloudformation_json"]
-        function = update_cfn(cls, *args, **kwargs)
-        properties = cfn.get("Properties") or {}
-        function.dead_letter_config = _target_arn(properties.get("DeadLetterConfig"))
-        return function
-
-    # patching.Patch wants a callable; a classmethod object is the attribute CloudFormation calls
-    create_from_cfn: Any = classmethod(create_from_cloudformation_json)
-    update_from_cfn: Any = classmethod(update_from_cloudformation_json)
     return [
         (LambdaFunction, "__init__", __init__),
         (LambdaFunction, "update_configuration", update_configuration_),
         (LambdaFunction, "get_configuration", get_configuration_),
-        (LambdaFunction, "create_from_cloudformation_json", create_from_cfn),
-        (LambdaFunction, "update_from_cloudformation_json", update_from_cfn),
+        *(
+            patching.wrap(LambdaFunction, name, after_cloudformation(keep_dead_letter))
+            for name in ("create_from_cloudformation_json", "update_from_cloudformation_json")
+        ),
     ]
 
 
