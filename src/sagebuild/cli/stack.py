@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -278,6 +279,20 @@ def init(
     )
 
 
+def _given_or_project(
+    ctx: typer.Context,
+    given: Path | None,
+    default: Callable[[project_file.Project], Path | None],
+    ask: str,
+) -> Path:
+    """`given`, else the project's `default` (sagebuild.toml); a UserError to `ask` for it."""
+    project = options_of(ctx).project
+    path = given or (default(project) if project else None)
+    if path is None:
+        raise UserError(f"{ask}, or run in a project: sagebuild init")
+    return path
+
+
 @app.command("upload-code")
 def upload_code(
     ctx: typer.Context,
@@ -289,10 +304,9 @@ def upload_code(
     as_json: JSON_OUTPUT = False,
 ) -> None:
     """Upload a training script directory as a tar.gz to the stack's CodeBucket."""
-    project = options_of(ctx).project
-    directory = directory or (project.code_dir if project else None)
-    if directory is None:
-        raise UserError("name the script directory, or run in a project: sagebuild init")
+    directory = _given_or_project(
+        ctx, directory, lambda project: project.code_dir, "name the script directory"
+    )
     target = target_of(ctx)
     uri = upload_code_dir(target, directory, key)
     current = stored(target).get("trainsourcefile")
@@ -321,10 +335,10 @@ def upload_data(
     as_json: JSON_OUTPUT = False,
 ) -> None:
     """Upload a data file or directory to the stack's DataBucket."""
+    path = _given_or_project(
+        ctx, path, lambda project: project.data_dir, "name the data file or directory"
+    )
     project = options_of(ctx).project
-    path = path or (project.data_dir if project else None)
-    if path is None:
-        raise UserError("name the data file or directory, or run in a project: sagebuild init")
     prefix = prefix or (project.data_prefix if project else None) or "train"
     target = target_of(ctx)
     uris = upload_data_files(target, path, prefix)

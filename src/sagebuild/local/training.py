@@ -46,6 +46,19 @@ class JobError(Exception):
     """The job cannot run; the message is the job's FailureReason."""
 
 
+def byod_problem(uri: str, role: str, program: Path | None) -> str | None:
+    """Why the BYOD image `uri` cannot run its `role` program (train or serve, found at
+    `program`) locally, or None when it can."""
+    if program is None:
+        return f"image {uri} has no `{role}` program in its build context"
+    if shutil.which("proot") is None:
+        return (
+            f"image {uri} is a BYOD image; running its `{role}` program locally needs "
+            "proot to map /opt/ml (apt-get install proot)"
+        )
+    return None
+
+
 @dataclass
 class TrainingOutcome:
     """How a job ended: `Completed`, `Failed` or `Stopped`."""
@@ -156,13 +169,9 @@ class TrainingRun:
                 "Python (pip install torch to run pytorch jobs locally)"
             )
         if image.is_byod:
-            if image.train is None:
-                raise JobError(f"image {uri} has no `train` program in its build context")
-            if shutil.which("proot") is None:
-                raise JobError(
-                    f"image {uri} is a BYOD image; running its `train` program locally needs "
-                    "proot to map /opt/ml (apt-get install proot)"
-                )
+            problem = byod_problem(uri, "train", image.train)
+            if problem:
+                raise JobError(problem)
         elif not program and image.kind != "xgboost":
             raise JobError(
                 f"image {uri} runs in script mode and needs the sagemaker_program hyperparameter"

@@ -26,6 +26,7 @@ from typing import Any
 
 from sagebuild.local import container, images, s3sync
 from sagebuild.local.sagemaker.state import Backend, LocalSageMaker
+from sagebuild.local.training import byod_problem
 
 #: How long a new model server may take to answer /ping (proot makes BYOD imports slower).
 PING_TIMEOUT_SECONDS = 30.0
@@ -118,13 +119,10 @@ def start_server(
     env["PYTHONUNBUFFERED"] = "1"
     timeout = PING_TIMEOUT_SECONDS
     if image.is_byod:
-        if image.serve is None:
-            raise DeployError(f"{prefix}: image {uri} has no `serve` program")
-        if shutil.which("proot") is None:
-            raise DeployError(
-                f"{prefix}: image {uri} is a BYOD image; running its `serve` program locally "
-                "needs proot to map /opt/ml (apt-get install proot)"
-            )
+        problem = byod_problem(uri, "serve", image.serve)
+        if problem:
+            raise DeployError(f"{prefix}: {problem}")
+        assert image.serve is not None
         env["PYTHONPATH"] = str(image.serve.parent)
         command = container.proot_command(opt_ml, image.serve)
         cwd = image.serve.parent
