@@ -8,13 +8,18 @@ collection.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable, Iterator
 from types import ModuleType
 from typing import Any
 
+import boto3
+import pytest
 from crhelper import CfnResource
+from moto import mock_aws
 
 _SEND = CfnResource._send  # the real method, captured before any test patches it
-STACK_ID = "arn:aws:cloudformation:us-east-1:123456789012:stack/demo/00000000-0000-0000-0000-0"
+REGION = "us-east-1"
+STACK_ID = "arn:aws:cloudformation:us-east-1:123456789012:stack/demo/00000000-0000-0000-0"
 
 
 def cfn_event(
@@ -44,6 +49,31 @@ def cfn_event(
 
 def load_resource(name: str) -> ModuleType:
     return importlib.import_module(f"resources.{name}")
+
+
+def resource_fixture(name: str) -> Callable[[], ModuleType]:
+    """A fixture giving the resource module `name`, imported when a test first needs it."""
+
+    @pytest.fixture
+    def module() -> ModuleType:
+        return load_resource(name)
+
+    return module
+
+
+def moto_client_fixture(service: str) -> Callable[[], Iterator[Any]]:
+    """A fixture giving a moto client of `service`, the domain's cached clients reset around it."""
+
+    @pytest.fixture
+    def client() -> Iterator[Any]:
+        from domain.clients import reset_clients
+
+        with mock_aws():
+            reset_clients()
+            yield boto3.client(service, region_name=REGION)
+            reset_clients()
+
+    return client
 
 
 def invoke(module: ModuleType, event: dict, context: Any, monkeypatch: Any) -> dict:

@@ -2,27 +2,10 @@
 
 from __future__ import annotations
 
-import boto3
-import pytest
-from moto import mock_aws
-from resources_support import cfn_event, invoke, load_resource
+from resources_support import cfn_event, invoke, moto_client_fixture, resource_fixture
 
-REGION = "us-east-1"
-
-
-@pytest.fixture
-def s3():
-    from domain.clients import reset_clients
-
-    with mock_aws():
-        reset_clients()
-        yield boto3.client("s3", region_name=REGION)
-        reset_clients()
-
-
-@pytest.fixture
-def module():
-    return load_resource("empty_bucket")
+s3 = moto_client_fixture("s3")
+module = resource_fixture("empty_bucket")
 
 
 def _versioned_bucket_with_history(s3, name: str) -> None:
@@ -34,15 +17,16 @@ def _versioned_bucket_with_history(s3, name: str) -> None:
     s3.delete_object(Bucket=name, Key="model.tar.gz")  # leaves a delete marker
 
 
+def _delete(module, bucket: str, ctx, monkeypatch) -> dict:
+    """CloudFormation's Delete of the resource for `bucket`; the response sent back."""
+    event = cfn_event("Delete", {"BucketName": bucket}, physical_id=bucket)
+    return invoke(module, event, ctx, monkeypatch)
+
+
 def test_delete_removes_every_version_and_marker_so_the_bucket_can_go(s3, module, ctx, monkeypatch):
     _versioned_bucket_with_history(s3, "artifacts")
 
-    response = invoke(
-        module,
-        cfn_event("Delete", {"BucketName": "artifacts"}, physical_id="artifacts"),
-        ctx,
-        monkeypatch,
-    )
+    response = _delete(module, "artifacts", ctx, monkeypatch)
 
     assert response["Status"] == "SUCCESS"
     listed = s3.list_object_versions(Bucket="artifacts")
@@ -61,9 +45,7 @@ def test_delete_works_in_batches(s3, module, monkeypatch):
 
 
 def test_delete_of_a_bucket_already_gone_is_success(s3, module, ctx, monkeypatch):
-    response = invoke(
-        module, cfn_event("Delete", {"BucketName": "gone"}, physical_id="gone"), ctx, monkeypatch
-    )
+    response = _delete(module, "gone", ctx, monkeypatch)
 
     assert response["Status"] == "SUCCESS"
     assert response["PhysicalResourceId"] == "gone"

@@ -5,27 +5,10 @@ from __future__ import annotations
 
 import json
 
-import boto3
-import pytest
-from moto import mock_aws
-from resources_support import cfn_event, invoke, load_resource
+from resources_support import cfn_event, invoke, moto_client_fixture, resource_fixture
 
-REGION = "us-east-1"
-
-
-@pytest.fixture
-def ecr():
-    from domain.clients import reset_clients
-
-    with mock_aws():
-        reset_clients()
-        yield boto3.client("ecr", region_name=REGION)
-        reset_clients()
-
-
-@pytest.fixture
-def module():
-    return load_resource("empty_image_repository")
+ecr = moto_client_fixture("ecr")
+module = resource_fixture("empty_image_repository")
 
 
 def _push(ecr, repository: str, layer: str, tag: str | None) -> None:
@@ -41,6 +24,12 @@ def _push(ecr, repository: str, layer: str, tag: str | None) -> None:
     ecr.put_image(repositoryName=repository, imageManifest=manifest, **kwargs)
 
 
+def _delete(module, repository: str, ctx, monkeypatch) -> dict:
+    """CloudFormation's Delete of the resource for `repository`; the response sent back."""
+    event = cfn_event("Delete", {"RepositoryName": repository}, physical_id=repository)
+    return invoke(module, event, ctx, monkeypatch)
+
+
 def test_delete_removes_tagged_and_untagged_images(ecr, module, ctx, monkeypatch):
     ecr.create_repository(repositoryName="demo")
     _push(ecr, "demo", "a", "training-v1")
@@ -48,12 +37,7 @@ def test_delete_removes_tagged_and_untagged_images(ecr, module, ctx, monkeypatch
     _push(ecr, "demo", "c", None)
     assert len(ecr.list_images(repositoryName="demo")["imageIds"]) == 3
 
-    response = invoke(
-        module,
-        cfn_event("Delete", {"RepositoryName": "demo"}, physical_id="demo"),
-        ctx,
-        monkeypatch,
-    )
+    response = _delete(module, "demo", ctx, monkeypatch)
 
     assert response["Status"] == "SUCCESS"
     assert ecr.list_images(repositoryName="demo")["imageIds"] == []
@@ -71,12 +55,7 @@ def test_delete_works_in_batches(ecr, module, monkeypatch):
 
 
 def test_delete_of_a_missing_repository_is_success(ecr, module, ctx, monkeypatch):
-    response = invoke(
-        module,
-        cfn_event("Delete", {"RepositoryName": "gone"}, physical_id="gone"),
-        ctx,
-        monkeypatch,
-    )
+    response = _delete(module, "gone", ctx, monkeypatch)
 
     assert response["Status"] == "SUCCESS"
 

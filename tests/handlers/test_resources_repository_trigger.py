@@ -55,6 +55,12 @@ def _put(stubber, triggers):
     )
 
 
+def _delete(module, ctx, monkeypatch) -> dict:
+    """CloudFormation's Delete of our trigger; the response sent back."""
+    event = cfn_event("Delete", PROPERTIES, physical_id="demo/sagebuild-demo")
+    return invoke(module, event, ctx, monkeypatch)
+
+
 def test_create_adds_our_trigger_beside_the_others(codecommit, ctx, monkeypatch):
     module, stubber = codecommit
     _get(stubber, [THEIRS])
@@ -85,9 +91,7 @@ def test_delete_removes_only_our_trigger(codecommit, ctx, monkeypatch):
     _get(stubber, [THEIRS, OURS])
     _put(stubber, [THEIRS])
 
-    response = invoke(
-        module, cfn_event("Delete", PROPERTIES, physical_id="demo/sagebuild-demo"), ctx, monkeypatch
-    )
+    response = _delete(module, ctx, monkeypatch)
 
     assert response["Status"] == "SUCCESS"
 
@@ -96,9 +100,7 @@ def test_delete_when_the_trigger_is_already_gone_is_success(codecommit, ctx, mon
     module, stubber = codecommit
     _get(stubber, [THEIRS])  # and no put: nothing to change
 
-    response = invoke(
-        module, cfn_event("Delete", PROPERTIES, physical_id="demo/sagebuild-demo"), ctx, monkeypatch
-    )
+    response = _delete(module, ctx, monkeypatch)
 
     assert response["Status"] == "SUCCESS"
 
@@ -107,9 +109,7 @@ def test_delete_when_the_repository_is_gone_is_success(codecommit, ctx, monkeypa
     module, stubber = codecommit
     stubber.add_client_error("get_repository_triggers", "RepositoryDoesNotExistException")
 
-    response = invoke(
-        module, cfn_event("Delete", PROPERTIES, physical_id="demo/sagebuild-demo"), ctx, monkeypatch
-    )
+    response = _delete(module, ctx, monkeypatch)
 
     assert response["Status"] == "SUCCESS"
 

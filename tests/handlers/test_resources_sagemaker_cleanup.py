@@ -3,29 +3,15 @@ endpoint, then the stack's endpoint configs and models (by tag only: IAM allows 
 
 from __future__ import annotations
 
-import boto3
 import pytest
-from moto import mock_aws
-from resources_support import cfn_event, invoke, load_resource
+from resources_support import cfn_event, invoke, moto_client_fixture, resource_fixture
 
-REGION = "us-east-1"
 ROLE = "arn:aws:iam::123456789012:role/model"
 IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/demo:inference-v1"
 
 
-@pytest.fixture
-def sagemaker():
-    from domain.clients import reset_clients
-
-    with mock_aws():
-        reset_clients()
-        yield boto3.client("sagemaker", region_name=REGION)
-        reset_clients()
-
-
-@pytest.fixture
-def module():
-    return load_resource("sagemaker_cleanup")
+sagemaker = moto_client_fixture("sagemaker")
+module = resource_fixture("sagemaker_cleanup")
 
 
 def _model_and_config(sagemaker, name: str, stack_tag: str | None) -> None:
@@ -55,28 +41,23 @@ def _names(sagemaker) -> tuple[set[str], set[str]]:
     return models, configs
 
 
-def test_create_returns_the_lower_cased_stack_name_as_endpoint(sagemaker, module, ctx, monkeypatch):
-    response = invoke(
-        module,
-        cfn_event("Create", {"StackName": "Demo-Stack", "EndpointName": ""}),
-        ctx,
-        monkeypatch,
-    )
+@pytest.mark.parametrize(
+    ("stack", "override", "endpoint"),
+    [
+        ("Demo-Stack", "", "demo-stack"),  # the lower-cased stack name
+        ("Demo", "churn", "churn"),  # the override, as given
+    ],
+)
+def test_create_names_the_endpoint_and_keys_the_resource_by_stack(
+    sagemaker, module, ctx, monkeypatch, stack, override, endpoint
+):
+    event = cfn_event("Create", {"StackName": stack, "EndpointName": override})
+
+    response = invoke(module, event, ctx, monkeypatch)
 
     assert response["Status"] == "SUCCESS"
-    assert response["Data"] == {"EndpointName": "demo-stack"}
-    assert response["PhysicalResourceId"] == "sagebuild-cleanup-Demo-Stack"
-
-
-def test_create_honours_an_endpoint_name_override(sagemaker, module, ctx, monkeypatch):
-    response = invoke(
-        module,
-        cfn_event("Create", {"StackName": "Demo", "EndpointName": "churn"}),
-        ctx,
-        monkeypatch,
-    )
-
-    assert response["Data"] == {"EndpointName": "churn"}
+    assert response["Data"] == {"EndpointName": endpoint}
+    assert response["PhysicalResourceId"] == f"sagebuild-cleanup-{stack}"
 
 
 def test_delete_removes_endpoint_then_the_stacks_configs_and_models(

@@ -12,15 +12,13 @@ import tarfile
 from collections.abc import Iterator
 from pathlib import Path
 
-import boto3
 import pytest
 from helpers import wait_until
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from moto import mock_aws
+from local_support import local_sagemaker_on_moto
 
-from sagebuild.local import images, s3sync
-from sagebuild.local import sagemaker as local_sagemaker
+from sagebuild.local import s3sync
 
 BUCKET = "sagebuild-channel-paths"
 ROLE = "arn:aws:iam::123456789012:role/training"
@@ -136,15 +134,8 @@ def test_tar_members_with_a_dot_prefix_extract_normally(tmp_path: Path) -> None:
 
 @pytest.fixture
 def sagemaker(tmp_path: Path, dummy_credentials: None) -> Iterator[tuple]:
-    with mock_aws():
-        uninstall = local_sagemaker.install(tmp_path / "local")
-        s3 = boto3.client("s3", region_name="us-east-1")
-        s3.create_bucket(Bucket=BUCKET)
-        try:
-            yield s3, boto3.client("sagemaker", region_name="us-east-1")
-        finally:
-            uninstall()
-            images.clear()
+    with local_sagemaker_on_moto(tmp_path / "local", BUCKET) as clients:
+        yield clients.s3, clients.sm
 
 
 @pytest.mark.parametrize("style", ["dot-dot", "double-slash"])

@@ -10,11 +10,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import joblib
 import pytest
 from botocore.exceptions import ClientError
-from moto import mock_aws
+from local_support import Aws, local_sagemaker_on_moto
 from moto.server import ThreadedMotoServer
 
 from sagebuild.local import images
@@ -36,27 +35,10 @@ def _dummy_credentials(dummy_credentials: None) -> None:
     """Every test here runs with the local tier's dummy credentials (tests/local/conftest.py)."""
 
 
-class Aws:
-    def __init__(self, endpoint_url: str | None = None) -> None:
-        kwargs: dict[str, Any] = {"region_name": "us-east-1"}
-        if endpoint_url:
-            kwargs["endpoint_url"] = endpoint_url
-        self.s3 = boto3.client("s3", **kwargs)
-        self.sm = boto3.client("sagemaker", **kwargs)
-        self.runtime = boto3.client("sagemaker-runtime", **kwargs)
-
-
 @pytest.fixture
 def aws(tmp_path: Path) -> Iterator[Aws]:
-    with mock_aws():
-        uninstall = local_sagemaker.install(tmp_path / "local")
-        clients = Aws()
-        clients.s3.create_bucket(Bucket=BUCKET)
-        try:
-            yield clients
-        finally:
-            uninstall()
-            images.clear()
+    with local_sagemaker_on_moto(tmp_path / "local", BUCKET) as clients:
+        yield clients
 
 
 def _tar(files: dict[str, bytes]) -> bytes:
@@ -594,26 +576,34 @@ def test_model_env_fail_hook_fails_the_endpoint(aws: Aws) -> None:
 # -- BYOD (proot) --------------------------------------------------------------------------
 
 
+def _train_byod(aws: Aws, name: str, image: str) -> dict[str, Any]:
+    """Training job `name` of the BYOD `image` on iris, once it has ended."""
+    _put(aws, "data/train/iris.csv", (IRIS / "iris.csv").read_bytes())
+    _start_training(aws, name, {"k": "1"}, image=image)
+    return _wait_training(aws, name)
+
+
+def _serve_byod(aws: Aws, name: str, image: str, job: dict[str, Any]) -> None:
+    """Model, endpoint config and endpoint `name`: the BYOD `image` serving the job's model."""
+    artifact = job["ModelArtifacts"]["S3ModelArtifacts"]
+    aws.sm.create_model(
+        ModelName=name,
+        ExecutionRoleArn=ROLE,
+        PrimaryContainer={"Image": image, "ModelDataUrl": artifact},
+    )
+    _create_endpoint(aws, name, f"{name}-config", name)
+
+
 def test_byod_image_trains_and_serves_through_proot(aws: Aws) -> None:
     uri = "123456789012.dkr.ecr.us-east-1.amazonaws.com/byod:Training_v1"
     images.register(uri, BYOD)
-    _put(aws, "data/train/iris.csv", (IRIS / "iris.csv").read_bytes())
-    _start_training(aws, "byod", {"k": "1"}, image=uri)
 
-    final = _wait_training(aws, "byod")
+    final = _train_byod(aws, "byod", uri)
 
     assert final["TrainingJobStatus"] == "Completed", final.get("FailureReason")
     metrics = {m["MetricName"]: m["Value"] for m in final["FinalMetricDataList"]}
     assert metrics["validation:accuracy"] > 0.9
-    aws.sm.create_model(
-        ModelName="byod",
-        ExecutionRoleArn=ROLE,
-        PrimaryContainer={
-            "Image": uri,
-            "ModelDataUrl": final["ModelArtifacts"]["S3ModelArtifacts"],
-        },
-    )
-    _create_endpoint(aws, "byod", "byod-config", "byod")
+    _serve_byod(aws, "byod", uri, final)
     assert _wait_endpoint(aws, "byod")["EndpointStatus"] == "InService"
 
     response = aws.runtime.invoke_endpoint(
@@ -664,18 +654,7 @@ def test_byod_serve_on_a_fixed_port_fails_with_a_message_naming_sagemaker_bind_t
     )
     uri = "123456789012.dkr.ecr.us-east-1.amazonaws.com/byod:fixed-port"
     images.register(uri, image)
-    _put(aws, "data/train/iris.csv", (IRIS / "iris.csv").read_bytes())
-    _start_training(aws, "fixed", {"k": "1"}, image=uri)
-    final = _wait_training(aws, "fixed")
-    aws.sm.create_model(
-        ModelName="fixed",
-        ExecutionRoleArn=ROLE,
-        PrimaryContainer={
-            "Image": uri,
-            "ModelDataUrl": final["ModelArtifacts"]["S3ModelArtifacts"],
-        },
-    )
-    _create_endpoint(aws, "fixed", "fixed-config", "fixed")
+    _serve_byod(aws, "fixed", uri, _train_byod(aws, "fixed", uri))
 
     described = _wait_endpoint(aws, "fixed")
 

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import datetime
-import io
 import json
-import zipfile
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 from helpers import wait_until
+from local_support import queue, recording_function
 from moto.events.models import EventPattern
 
 from sagebuild.local.moto_ext import events_delivery
@@ -222,40 +221,13 @@ def _role(local: LocalStack) -> str:
 
 def _recorder(local: LocalStack, name: str) -> tuple[str, Callable[[], list[dict]]]:
     """A function that appends each event it gets to a file; (its ARN, the events so far)."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr(
-            "record.py",
-            "import json, os\n"
-            "def handler(event, context):\n"
-            "    with open(os.environ['OUT'], 'a') as out:\n"
-            "        out.write(json.dumps(event) + '\\n')\n",
-        )
-    out = local.work_dir / f"{name}.jsonl"
-    arn = local.client("lambda").create_function(
-        FunctionName=name,
-        Runtime="python3.11",
-        Role=_role(local),
-        Handler="record.handler",
-        Code={"ZipFile": buffer.getvalue()},
-        Environment={"Variables": {"OUT": str(out)}},
-    )["FunctionArn"]
-
-    def events() -> list[dict]:
-        if not out.exists():
-            return []
-        return [json.loads(line) for line in out.read_text().splitlines()]
-
-    return arn, events
+    return recording_function(local, name, _role(local))
 
 
-def _queue(local: LocalStack, name: str) -> tuple[str, str]:
-    sqs = local.client("sqs")
-    url = sqs.create_queue(QueueName=name)["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"
-    ]
-    return url, arn
+def _machine(local: LocalStack, name: str, definition: str = PASS_MACHINE) -> str:
+    return local.client("stepfunctions").create_state_machine(
+        name=name, definition=definition, roleArn=_role(local)
+    )["stateMachineArn"]
 
 
 def _received(local: LocalStack, url: str, count: int, timeout: float = 60.0) -> list[dict]:
@@ -273,7 +245,12 @@ def _received(local: LocalStack, url: str, count: int, timeout: float = 60.0) ->
     return bodies
 
 
-def _rule(local: LocalStack, name: str, targets: list[dict], **rule: Any) -> str:
+def _rule(
+    local: LocalStack, name: str, targets: list[dict], source: str | None = None, **rule: Any
+) -> str:
+    """Rule `name` with these targets; `source` gives it the pattern matching that source."""
+    if source is not None:
+        rule["EventPattern"] = json.dumps({"source": [source]})
     events = local.client("events")
     arn = events.put_rule(Name=name, **rule)["RuleArn"]
     events.put_targets(Rule=name, Targets=targets)
@@ -287,6 +264,14 @@ def _put(local: LocalStack, detail: dict, source: str = "app.test") -> None:
     assert response["FailedEntryCount"] == 0
 
 
+def _event_through_rule(
+    local: LocalStack, rule: str, source: str, target: dict, detail: dict
+) -> None:
+    """Rule `rule` sends the events of `source` to `target`; then one such event is put."""
+    _rule(local, rule, [target], source=source)
+    _put(local, detail, source=source)
+
+
 def test_deliveries_work_in_server_mode_too():
     # Before the module's in-process stack starts (one local stack at a time per process).
     with LocalStack(None, mode="server", local_services=False) as server:
@@ -294,9 +279,7 @@ def test_deliveries_work_in_server_mode_too():
             RoleName="events-test", AssumeRolePolicyDocument=json.dumps(TRUST)
         )
         arn, events = _recorder(server, "server-target")
-        pattern = json.dumps({"source": ["app.server"]})
-        _rule(server, "server-rule", [{"Id": "fn", "Arn": arn}], EventPattern=pattern)
-        _put(server, {"n": 1}, source="app.server")
+        _event_through_rule(server, "server-rule", "app.server", {"Id": "fn", "Arn": arn}, {"n": 1})
         [event] = wait_until(events, what="the event in server mode")
     assert (event["source"], event["detail"]) == ("app.server", {"n": 1})
 
@@ -331,13 +314,7 @@ def test_put_events_invokes_a_lambda_target_with_the_aws_envelope(local):
 
 def test_a_disabled_rule_and_a_schedule_only_rule_get_no_events(local):
     arn, events = _recorder(local, "never-called")
-    _rule(
-        local,
-        "disabled",
-        [{"Id": "fn", "Arn": arn}],
-        EventPattern=json.dumps({"source": ["app.test"]}),
-        State="DISABLED",
-    )
+    _rule(local, "disabled", [{"Id": "fn", "Arn": arn}], source="app.test", State="DISABLED")
     _rule(local, "schedule-only", [{"Id": "fn", "Arn": arn}], ScheduleExpression="rate(365 days)")
     _put(local, {"n": 3})
     events_delivery.flush()
@@ -348,16 +325,9 @@ def test_a_disabled_rule_and_a_schedule_only_rule_get_no_events(local):
 
 def test_a_state_machine_target_starts_an_execution_with_the_input_path(local):
     sfn = local.client("stepfunctions")
-    machine = sfn.create_state_machine(
-        name="target-machine", definition=PASS_MACHINE, roleArn=_role(local)
-    )["stateMachineArn"]
-    _rule(
-        local,
-        "to-machine",
-        [{"Id": "sm", "Arn": machine, "RoleArn": _role(local), "InputPath": "$.detail"}],
-        EventPattern=json.dumps({"source": ["app.machine"]}),
-    )
-    _put(local, {"order": 7}, source="app.machine")
+    machine = _machine(local, "target-machine")
+    target = {"Id": "sm", "Arn": machine, "RoleArn": _role(local), "InputPath": "$.detail"}
+    _event_through_rule(local, "to-machine", "app.machine", target, {"order": 7})
 
     [execution] = wait_until(
         lambda: sfn.list_executions(stateMachineArn=machine)["executions"], what="an execution"
@@ -368,17 +338,10 @@ def test_a_state_machine_target_starts_an_execution_with_the_input_path(local):
 
 def test_a_state_machine_target_whose_role_may_not_start_it_is_a_failed_delivery(local):
     sfn = local.client("stepfunctions")
-    machine = sfn.create_state_machine(
-        name="guarded-machine", definition=PASS_MACHINE, roleArn=_role(local)
-    )["stateMachineArn"]
+    machine = _machine(local, "guarded-machine")
     mute = f"arn:aws:iam::{local.account_id}:role/events-mute"
-    _rule(
-        local,
-        "to-guarded",
-        [{"Id": "sm", "Arn": machine, "RoleArn": mute}],
-        EventPattern=json.dumps({"source": ["app.guarded"]}),
-    )
-    _put(local, {"order": 8}, source="app.guarded")
+    target = {"Id": "sm", "Arn": machine, "RoleArn": mute}
+    _event_through_rule(local, "to-guarded", "app.guarded", target, {"order": 8})
     events_delivery.flush()
 
     failures = [f for f in events_delivery.delivery_failures() if f.get("target") == machine]
@@ -390,7 +353,7 @@ def test_a_state_machine_target_whose_role_may_not_start_it_is_a_failed_delivery
 def test_an_sns_target_publishes_the_transformed_input(local):
     sns = local.client("sns")
     topic = sns.create_topic(Name="events-topic")["TopicArn"]
-    url, queue_arn = _queue(local, "from-topic")
+    url, queue_arn = queue(local, "from-topic")
     sns.subscribe(
         TopicArn=topic,
         Protocol="sqs",
@@ -401,26 +364,16 @@ def test_an_sns_target_publishes_the_transformed_input(local):
         "InputPathsMap": {"n": "$.detail.n"},
         "InputTemplate": '{"count": <n>, "rule": "<aws.events.rule-name>"}',
     }
-    _rule(
-        local,
-        "to-topic",
-        [{"Id": "topic", "Arn": topic, "InputTransformer": transformer}],
-        EventPattern=json.dumps({"source": ["app.topic"]}),
-    )
-    _put(local, {"n": 4}, source="app.topic")
+    target = {"Id": "topic", "Arn": topic, "InputTransformer": transformer}
+    _event_through_rule(local, "to-topic", "app.topic", target, {"n": 4})
 
     assert _received(local, url, 1) == [{"count": 4, "rule": "to-topic"}]
 
 
 def test_an_sqs_target_receives_the_whole_event_with_its_account(local):
-    url, queue_arn = _queue(local, "events-queue")
-    _rule(
-        local,
-        "to-queue",
-        [{"Id": "queue", "Arn": queue_arn}],
-        EventPattern=json.dumps({"source": ["app.queue"]}),
-    )
-    _put(local, {"n": 5}, source="app.queue")
+    url, queue_arn = queue(local, "events-queue")
+    target = {"Id": "queue", "Arn": queue_arn}
+    _event_through_rule(local, "to-queue", "app.queue", target, {"n": 5})
 
     [event] = _received(local, url, 1)
     assert (event["source"], event["account"], event["detail"]) == ("app.queue", ACCOUNT, {"n": 5})
@@ -428,13 +381,8 @@ def test_an_sqs_target_receives_the_whole_event_with_its_account(local):
 
 def test_a_target_kind_not_emulated_is_a_recorded_failure_not_a_put_events_error(local):
     stream = f"arn:aws:kinesis:{REGION}:{ACCOUNT}:stream/nowhere"
-    _rule(
-        local,
-        "to-kinesis",
-        [{"Id": "stream", "Arn": stream}],
-        EventPattern=json.dumps({"source": ["app.kinesis"]}),
-    )
-    _put(local, {"n": 6}, source="app.kinesis")
+    target = {"Id": "stream", "Arn": stream}
+    _event_through_rule(local, "to-kinesis", "app.kinesis", target, {"n": 6})
     events_delivery.flush()
 
     [failure] = [f for f in events_delivery.delivery_failures() if f["target"] == stream]
@@ -485,24 +433,32 @@ def test_a_cron_schedule_fires_on_the_scaled_clock_with_its_input(local):
 
 
 def _status_queue(local: LocalStack, name: str, pattern: dict) -> str:
-    url, queue_arn = _queue(local, name)
+    url, queue_arn = queue(local, name)
     _rule(local, name, [{"Id": "queue", "Arn": queue_arn}], EventPattern=json.dumps(pattern))
     return url
 
 
+def _watched_machine(
+    local: LocalStack, name: str, definition: str, pattern: dict | None = None
+) -> tuple[str, str]:
+    """State machine `name` and a queue for its Step Functions events that also match
+    `pattern`; (the machine's ARN, the queue's URL)."""
+    machine = _machine(local, name, definition)
+    pattern = pattern or {}
+    detail = {"stateMachineArn": [machine], **pattern.get("detail", {})}
+    url = _status_queue(
+        local, f"{name}-status", {**pattern, "source": ["aws.states"], "detail": detail}
+    )
+    return machine, url
+
+
 def test_an_execution_emits_running_then_succeeded_with_the_aws_detail(local):
     sfn = local.client("stepfunctions")
-    machine = sfn.create_state_machine(
-        name="emitting", definition=PASS_MACHINE, roleArn=_role(local)
-    )["stateMachineArn"]
-    url = _status_queue(
+    machine, url = _watched_machine(
         local,
-        "execution-status",
-        {
-            "source": ["aws.states"],
-            "detail-type": ["Step Functions Execution Status Change"],
-            "detail": {"stateMachineArn": [machine]},
-        },
+        "emitting",
+        PASS_MACHINE,
+        {"detail-type": ["Step Functions Execution Status Change"]},
     )
     execution = sfn.start_execution(stateMachineArn=machine, input='{"a": 1}')["executionArn"]
 
@@ -530,16 +486,8 @@ def test_an_execution_emits_running_then_succeeded_with_the_aws_detail(local):
 
 def test_a_stopped_execution_emits_aborted_with_the_stops_error_and_cause(local):
     sfn = local.client("stepfunctions")
-    machine = sfn.create_state_machine(
-        name="stopped", definition=WAIT_MACHINE, roleArn=_role(local)
-    )["stateMachineArn"]
-    url = _status_queue(
-        local,
-        "aborted-status",
-        {
-            "source": ["aws.states"],
-            "detail": {"stateMachineArn": [machine], "status": ["ABORTED", "TIMED_OUT"]},
-        },
+    machine, url = _watched_machine(
+        local, "stopped", WAIT_MACHINE, {"detail": {"status": ["ABORTED", "TIMED_OUT"]}}
     )
     execution = sfn.start_execution(stateMachineArn=machine)["executionArn"]
     sfn.stop_execution(executionArn=execution, error="Stopped.ByTest", cause="no longer needed")
@@ -554,14 +502,7 @@ def test_a_stopped_execution_emits_aborted_with_the_stops_error_and_cause(local)
 
 def test_executions_stopped_right_after_they_start_end_aborted_and_say_so(local):
     sfn = local.client("stepfunctions")
-    machine = sfn.create_state_machine(
-        name="stopped-at-once", definition=LONG_MACHINE, roleArn=_role(local)
-    )["stateMachineArn"]
-    url = _status_queue(
-        local,
-        "stopped-at-once",
-        {"source": ["aws.states"], "detail": {"stateMachineArn": [machine]}},
-    )
+    machine, url = _watched_machine(local, "stopped-at-once", LONG_MACHINE)
     executions = []
     for _ in range(5):
         execution = sfn.start_execution(stateMachineArn=machine)["executionArn"]
@@ -574,16 +515,23 @@ def test_executions_stopped_right_after_they_start_end_aborted_and_say_so(local)
     assert [e["detail"]["status"] for e in events].count("RUNNING") == 5
 
 
+def _training_settings(local: LocalStack) -> dict[str, Any]:
+    """The role, output, resources and time limit of a training job on this stack."""
+    return {
+        "RoleArn": _role(local),
+        "OutputDataConfig": {"S3OutputPath": "s3://nowhere/output"},
+        "ResourceConfig": {"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 5},
+        "StoppingCondition": {"MaxRuntimeInSeconds": 60},
+    }
+
+
 def test_local_sagemaker_and_codebuild_emit_their_state_changes(local):
     url = _status_queue(local, "service-status", {"source": ["aws.sagemaker", "aws.codebuild"]})
     sm = local.client("sagemaker")
     sm.create_training_job(
         TrainingJobName="emits",
         AlgorithmSpecification={"TrainingImage": "unknown:1", "TrainingInputMode": "File"},
-        RoleArn=_role(local),
-        OutputDataConfig={"S3OutputPath": "s3://nowhere/output"},
-        ResourceConfig={"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 5},
-        StoppingCondition={"MaxRuntimeInSeconds": 60},
+        **_training_settings(local),
         Tags=[{"Key": "team", "Value": "ml"}],
     )
     codebuild = local.client("codebuild")
@@ -690,14 +638,7 @@ def test_a_local_tuning_job_emits_in_progress_then_failed(local):
                 "TrainingInputMode": "File",
                 "MetricDefinitions": [{"Name": "accuracy", "Regex": "accuracy=([0-9.]+)"}],
             },
-            "RoleArn": _role(local),
-            "OutputDataConfig": {"S3OutputPath": "s3://nowhere/output"},
-            "ResourceConfig": {
-                "InstanceType": "ml.m5.large",
-                "InstanceCount": 1,
-                "VolumeSizeInGB": 5,
-            },
-            "StoppingCondition": {"MaxRuntimeInSeconds": 60},
+            **_training_settings(local),
         },
     )
 

@@ -3,23 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 from helpers import service_role
+from local_support import python_function
 
 from sagebuild.local.stack import LocalStack
-
-TRUST = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Principal": {"Service": "lambda.amazonaws.com"},
-            "Action": "sts:AssumeRole",
-        }
-    ],
-}
 
 
 @pytest.fixture(scope="module")
@@ -28,24 +20,26 @@ def local():
         yield local
 
 
-def _role(local: LocalStack, name: str, statements: list[dict]) -> object:
-    """A role with these statements, and boto3 clients signed with its assumed credentials."""
-    arn = service_role(local.client("iam"), name, ["lambda.amazonaws.com"], statements)
-    from sagebuild.local.iam import principals
-
-    credentials = principals.assume(arn, "lambda.amazonaws.com", f"{name}-session")
+def _signed_with(local: LocalStack, **credentials: str) -> Callable[[str], Any]:
+    """boto3 clients of the local stack, by service, signed with these credentials."""
 
     def client(service: str):
         import boto3
 
         return boto3.client(
-            service,
-            region_name=local.region,
-            endpoint_url=local.endpoint_url,
-            **credentials.client_kwargs(),
+            service, region_name=local.region, endpoint_url=local.endpoint_url, **credentials
         )
 
     return client
+
+
+def _role(local: LocalStack, name: str, statements: list[dict]) -> Callable[[str], Any]:
+    """A role with these statements, and boto3 clients signed with its assumed credentials."""
+    arn = service_role(local.client("iam"), name, ["lambda.amazonaws.com"], statements)
+    from sagebuild.local.iam import principals
+
+    credentials = principals.assume(arn, "lambda.amazonaws.com", f"{name}-session")
+    return _signed_with(local, **credentials.client_kwargs())
 
 
 def _error(call) -> dict:
@@ -114,36 +108,23 @@ def test_an_explicit_deny_names_itself(local):
 
 
 def test_an_unknown_access_key_is_refused(local):
-    import boto3
-
-    stranger = boto3.client(
-        "ssm",
-        region_name=local.region,
-        endpoint_url=local.endpoint_url,
+    stranger = _signed_with(
+        local,
         aws_access_key_id="ASIAUNKNOWNKEY000000",
         aws_secret_access_key="x",
         aws_session_token="y",
     )
-    response = _error(lambda: stranger.get_parameter(Name="/x"))
+    response = _error(lambda: stranger("ssm").get_parameter(Name="/x"))
     assert response["Error"]["Code"] == "UnrecognizedClientException"
     assert response["Error"]["Message"] == "The security token included in the request is invalid."
-    sts = boto3.client(
-        "sts",
-        region_name=local.region,
-        endpoint_url=local.endpoint_url,
-        aws_access_key_id="ASIAUNKNOWNKEY000000",
-        aws_secret_access_key="x",
-        aws_session_token="y",
-    )
+    sts = stranger("sts")
     assert _error(lambda: sts.get_caller_identity())["Error"]["Code"] == "InvalidClientTokenId"
 
 
 def test_a_role_the_service_may_not_assume_cannot_be_used(local):
     from sagebuild.local.iam import principals
 
-    arn = local.client("iam").create_role(
-        RoleName="untrusting", AssumeRolePolicyDocument=json.dumps(TRUST)
-    )["Role"]["Arn"]
+    arn = service_role(local.client("iam"), "untrusting", ["lambda.amazonaws.com"])
     with pytest.raises(principals.TrustError, match="states.amazonaws.com cannot assume"):
         principals.assume(arn, "states.amazonaws.com", "s")
 
@@ -196,24 +177,14 @@ def test_a_bucket_policy_deny_wins_and_its_allow_suffices_for_the_principals_it_
 
 
 def test_step_functions_invokes_a_task_as_the_state_machine_role(local):
-    import io
-    import zipfile
-
     from helpers import wait_until
 
     iam = local.client("iam")
     function_role = service_role(iam, "task-fn", ["lambda.amazonaws.com"])
     machine_role = service_role(iam, "task-machine", ["states.amazonaws.com"])  # no invoke
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("h.py", "def handler(event, context):\n    return {'ok': True}\n")
-    function = local.client("lambda").create_function(
-        FunctionName="task-fn",
-        Runtime="python3.11",
-        Role=function_role,
-        Handler="h.handler",
-        Code={"ZipFile": buffer.getvalue()},
-    )["FunctionArn"]
+    function = python_function(
+        local, "task-fn", function_role, "def handler(event, context):\n    return {'ok': True}\n"
+    )
     definition = {
         "StartAt": "Call",
         "States": {"Call": {"Type": "Task", "Resource": function, "End": True}},

@@ -2,42 +2,22 @@
 
 from __future__ import annotations
 
-import io
 import json
-import zipfile
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from helpers import service_role
+from local_support import queue, recording_function
 
 from sagebuild.local.moto_ext import events_delivery, lambda_async
 from sagebuild.local.stack import LocalStack
-
-HANDLER = (
-    "import json, os\n"
-    "def handler(event, context):\n"
-    "    with open(os.environ['OUT'], 'a') as out:\n"
-    "        out.write(json.dumps(event) + '\\n')\n"
-    "    if os.environ['FAIL'] == '1':\n"
-    "        raise ValueError('boom: the event is bad')\n"
-    "    return {'ok': True}\n"
-)
 
 
 @pytest.fixture(scope="module")
 def local() -> Iterator[LocalStack]:
     with LocalStack(None, local_services=False) as stack:
         yield stack
-
-
-def _queue(local: LocalStack, name: str) -> tuple[str, str]:
-    sqs = local.client("sqs")
-    url = sqs.create_queue(QueueName=name)["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"
-    ]
-    return url, arn
 
 
 def _function(
@@ -49,9 +29,6 @@ def _function(
     may_send: bool = True,
 ) -> tuple[str, Callable[[], list[Any]]]:
     """A function that records every event it gets (and fails if `fail`); (ARN, its events)."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("record.py", HANDLER)
     statements = []
     if dead_letter and may_send:
         action = "sqs:SendMessage" if ":sqs:" in dead_letter else "sns:Publish"
@@ -59,24 +36,8 @@ def _function(
     role = service_role(
         local.client("iam"), f"{name}-role", ["lambda.amazonaws.com"], statements or None
     )
-    out = local.work_dir / f"{name}.jsonl"
     extra: dict[str, Any] = {"DeadLetterConfig": {"TargetArn": dead_letter}} if dead_letter else {}
-    arn = local.client("lambda").create_function(
-        FunctionName=name,
-        Runtime="python3.11",
-        Role=role,
-        Handler="record.handler",
-        Code={"ZipFile": buffer.getvalue()},
-        Environment={"Variables": {"OUT": str(out), "FAIL": "1" if fail else "0"}},
-        **extra,
-    )["FunctionArn"]
-
-    def events() -> list[Any]:
-        if not out.exists():
-            return []
-        return [json.loads(line) for line in out.read_text().splitlines()]
-
-    return arn, events
+    return recording_function(local, name, role, fail=fail, **extra)
 
 
 def _topic_to(local: LocalStack, name: str, function_arn: str) -> str:
@@ -99,7 +60,7 @@ def _dropped(arn: str) -> list[dict[str, Any]]:
 
 
 def test_a_failing_function_runs_three_times_then_the_dlq_gets_the_event(local):
-    url, dlq = _queue(local, "failing-dlq")
+    url, dlq = queue(local, "failing-dlq")
     arn, events = _function(local, "failing", dead_letter=dlq)
     topic = _topic_to(local, "failing-topic", arn)
 
@@ -123,7 +84,7 @@ def test_a_failing_function_runs_three_times_then_the_dlq_gets_the_event(local):
 
 
 def test_maximum_retry_attempts_from_the_event_invoke_config_bounds_the_attempts(local):
-    url, dlq = _queue(local, "no-retry-dlq")
+    url, dlq = queue(local, "no-retry-dlq")
     arn, events = _function(local, "no-retry", dead_letter=dlq)
     local.client("lambda").put_function_event_invoke_config(
         FunctionName="no-retry", MaximumRetryAttempts=0
@@ -152,7 +113,7 @@ def test_without_a_dead_letter_config_the_event_is_dropped_and_recorded(local):
 
 
 def test_a_successful_invocation_runs_once_and_sends_nothing(local):
-    url, dlq = _queue(local, "fine-dlq")
+    url, dlq = queue(local, "fine-dlq")
     arn, events = _function(local, "fine", fail=False, dead_letter=dlq)
     topic = _topic_to(local, "fine-topic", arn)
 
@@ -164,7 +125,7 @@ def test_a_successful_invocation_runs_once_and_sends_nothing(local):
 
 
 def test_a_dlq_the_execution_role_may_not_send_to_drops_the_event(local):
-    url, dlq = _queue(local, "closed-dlq")
+    url, dlq = queue(local, "closed-dlq")
     arn, _ = _function(local, "closed", dead_letter=dlq, may_send=False)
 
     outcome = lambda_async.invoke_async(arn, json.dumps({"n": 3}))
@@ -178,7 +139,7 @@ def test_a_dlq_the_execution_role_may_not_send_to_drops_the_event(local):
 def test_an_sns_topic_as_dlq_publishes_the_event_with_the_attributes(local):
     sns = local.client("sns")
     topic = sns.create_topic(Name="dead-letters")["TopicArn"]
-    url, queue_arn = _queue(local, "dead-letters-copy")
+    url, queue_arn = queue(local, "dead-letters-copy")
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
     arn, _ = _function(local, "to-topic", dead_letter=topic)
 
@@ -195,7 +156,7 @@ def test_an_sns_topic_as_dlq_publishes_the_event_with_the_attributes(local):
 def test_an_eventbridge_target_that_fails_is_retried_and_dead_lettered_not_a_failed_delivery(
     local,
 ):
-    url, dlq = _queue(local, "rule-dlq")
+    url, dlq = queue(local, "rule-dlq")
     arn, events = _function(local, "rule-target", dead_letter=dlq)
     client = local.client("events")
     client.put_rule(Name="to-failing", EventPattern=json.dumps({"source": ["app.async"]}))
@@ -211,7 +172,7 @@ def test_an_eventbridge_target_that_fails_is_retried_and_dead_lettered_not_a_fai
 
 
 def test_dead_letter_config_is_kept_returned_and_cleared(local):
-    _, dlq = _queue(local, "config-dlq")
+    _, dlq = queue(local, "config-dlq")
     _function(local, "configured", dead_letter=dlq)
     client = local.client("lambda")
 
@@ -226,8 +187,8 @@ def test_dead_letter_config_is_kept_returned_and_cleared(local):
 
 
 def test_a_cloudformation_function_keeps_its_dead_letter_config_through_an_update(local):
-    _, dlq = _queue(local, "stack-dlq")
-    _, other = _queue(local, "stack-dlq-2")
+    _, dlq = queue(local, "stack-dlq")
+    _, other = queue(local, "stack-dlq-2")
     role = service_role(local.client("iam"), "stack-fn-role", ["lambda.amazonaws.com"])
 
     def template(target: str) -> str:

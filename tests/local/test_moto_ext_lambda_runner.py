@@ -8,6 +8,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from helpers import service_role
 
 from sagebuild.local.moto_ext.lambda_runner import (
     LambdaContext,
@@ -26,21 +27,7 @@ ROLE = "arn:aws:iam::123456789012:role/lambda"
 @pytest.fixture(scope="module")
 def aws():
     with LocalStack(None, local_services=False) as stack:
-        stack.client("iam").create_role(
-            RoleName="lambda",
-            AssumeRolePolicyDocument=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Action": "sts:AssumeRole",
-                            "Principal": {"Service": "lambda.amazonaws.com"},
-                        }
-                    ],
-                }
-            ),
-        )
+        service_role(stack.client("iam"), "lambda", ["lambda.amazonaws.com"])
         yield stack
 
 

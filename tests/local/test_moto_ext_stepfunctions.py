@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from helpers import service_role
+from local_support import python_function
 
 from sagebuild.local.moto_ext.stepfunctions import apply_substitutions, fast_waits_enabled
 from sagebuild.local.stack import LocalStack
@@ -107,12 +108,15 @@ def test_choice_is_present_on_a_missing_path_still_takes_the_default(stack):
     assert json.loads(described["output"]) == {"answer": "no"}
 
 
-def _machine_with_function(local, name: str, handler_source: str, definition) -> str:
-    """A Lambda function `name` (h.handler = handler_source) and a state machine calling it;
-    `definition(function_arn)` gives the ASL."""
-    import io
-    import zipfile
+@pytest.fixture
+def local():
+    with LocalStack(None, local_services=False) as local:
+        yield local
 
+
+def _machine_with_function(local, name: str, handler_source: str, states: dict) -> str:
+    """A Lambda function `name` (h.handler = handler_source) and a state machine calling it:
+    these states, the first one first, with ${FunctionArn} standing for the function."""
     # What the state machine (invoke) and the function (its SSM writes) do, and nothing else.
     role = service_role(
         local.client("iam"),
@@ -123,102 +127,77 @@ def _machine_with_function(local, name: str, handler_source: str, definition) ->
             {"Effect": "Allow", "Action": "ssm:PutParameter", "Resource": "*"},
         ],
     )
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("h.py", handler_source)
-    function = local.client("lambda").create_function(
-        FunctionName=name,
-        Runtime="python3.11",
-        Role=role,
-        Handler="h.handler",
-        Code={"ZipFile": buffer.getvalue()},
-    )["FunctionArn"]
+    function = python_function(local, name, role, handler_source)
+    definition = json.dumps({"StartAt": next(iter(states)), "States": states})
     return local.client("stepfunctions").create_state_machine(
-        name=name, definition=json.dumps(definition(function)), roleArn=role
+        name=name,
+        definition=apply_substitutions(definition, {"FunctionArn": function}),
+        roleArn=role,
     )["stateMachineArn"]
 
 
 def _until_done(sfn, execution: str, deadline: float) -> dict:
-    import time
-
     while (described := sfn.describe_execution(executionArn=execution))["status"] == "RUNNING":
         assert time.monotonic() < deadline, "the execution did not end"
         time.sleep(0.05)
     return described
 
 
-def test_send_task_failure_keeps_its_cause():
-    import time
+ASKER = (
+    "import boto3\n"
+    "def handler(event, context):\n"
+    "    boto3.client('ssm').put_parameter(Name='/t', Type='String', Value=event['token'],"
+    " Overwrite=True)\n"
+)
+INTERRUPTED = (
+    "import time\n"
+    "def handler(event, context):\n"
+    "    time.sleep(1)\n"
+    "    raise RuntimeError('interrupted')\n"
+)
 
-    from sagebuild.local.stack import LocalStack
 
-    with LocalStack(None, local_services=False) as local:
-        machine = _machine_with_function(
-            local,
-            "asker",
-            "import boto3\ndef handler(event, context):\n"
-            "    boto3.client('ssm').put_parameter(Name='/t', Type='String', "
-            "Value=event['token'], Overwrite=True)\n",
-            lambda function: {
-                "StartAt": "Ask",
-                "States": {
-                    "Ask": {
-                        "Type": "Task",
-                        "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
-                        "Parameters": {
-                            "FunctionName": function,
-                            "Payload": {"token.$": "$$.Task.Token"},
-                        },
-                        "End": True,
-                    }
-                },
-            },
-        )
-        sfn, ssm = local.client("stepfunctions"), local.client("ssm")
-        execution = sfn.start_execution(stateMachineArn=machine)["executionArn"]
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                token = ssm.get_parameter(Name="/t")["Parameter"]["Value"]
-                break
-            except ssm.exceptions.ParameterNotFound:
-                assert time.monotonic() < deadline, "the task never asked"
-                time.sleep(0.05)
-        sfn.send_task_failure(taskToken=token, error="Rejected", cause="not good enough")
-        described = _until_done(sfn, execution, deadline)
+def test_send_task_failure_keeps_its_cause(local):
+    ask = {
+        "Type": "Task",
+        "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
+        "Parameters": {"FunctionName": "${FunctionArn}", "Payload": {"token.$": "$$.Task.Token"}},
+        "End": True,
+    }
+    machine = _machine_with_function(local, "asker", ASKER, {"Ask": ask})
+    sfn, ssm = local.client("stepfunctions"), local.client("ssm")
+    execution = sfn.start_execution(stateMachineArn=machine)["executionArn"]
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            token = ssm.get_parameter(Name="/t")["Parameter"]["Value"]
+            break
+        except ssm.exceptions.ParameterNotFound:
+            assert time.monotonic() < deadline, "the task never asked"
+            time.sleep(0.05)
+    sfn.send_task_failure(taskToken=token, error="Rejected", cause="not good enough")
+    described = _until_done(sfn, execution, deadline)
     assert (described["error"], described["cause"]) == ("Rejected", "not good enough")
 
 
-def test_a_stopped_execution_is_aborted_even_when_its_task_fails_into_a_catch():
-    import time
-
-    from sagebuild.local.stack import LocalStack
-
-    with LocalStack(None, local_services=False) as local:
-        machine = _machine_with_function(
-            local,
-            "stopper",
-            "import time\ndef handler(event, context):\n"
-            "    time.sleep(1)\n    raise RuntimeError('interrupted')\n",
-            lambda function: {
-                "StartAt": "Work",
-                "States": {
-                    "Work": {
-                        "Type": "Task",
-                        "Resource": function,
-                        "Next": "Done",
-                        "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Broke"}],
-                    },
-                    "Broke": {"Type": "Fail", "Error": "Broke"},
-                    "Done": {"Type": "Succeed"},
-                },
-            },
-        )
-        sfn = local.client("stepfunctions")
-        execution = sfn.start_execution(stateMachineArn=machine)["executionArn"]
-        time.sleep(0.3)
-        sfn.stop_execution(executionArn=execution, error="Stopped", cause="by the test")
-        described = _until_done(sfn, execution, time.monotonic() + 20)
+def test_a_stopped_execution_is_aborted_even_when_its_task_fails_into_a_catch(local):
+    work = {
+        "Type": "Task",
+        "Resource": "${FunctionArn}",
+        "Next": "Done",
+        "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Broke"}],
+    }
+    states = {
+        "Work": work,
+        "Broke": {"Type": "Fail", "Error": "Broke"},
+        "Done": {"Type": "Succeed"},
+    }
+    machine = _machine_with_function(local, "stopper", INTERRUPTED, states)
+    sfn = local.client("stepfunctions")
+    execution = sfn.start_execution(stateMachineArn=machine)["executionArn"]
+    time.sleep(0.3)
+    sfn.stop_execution(executionArn=execution, error="Stopped", cause="by the test")
+    described = _until_done(sfn, execution, time.monotonic() + 20)
     assert (described["status"], described.get("error"), described.get("cause")) == (
         "ABORTED",
         "Stopped",

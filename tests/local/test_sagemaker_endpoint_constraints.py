@@ -9,10 +9,9 @@ from pathlib import Path
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from moto import mock_aws
+from local_support import Aws, local_sagemaker_on_moto
 from test_local_sagemaker import (
     BUCKET,
-    Aws,
     _create_config,
     _create_endpoint,
     _create_model,
@@ -20,25 +19,13 @@ from test_local_sagemaker import (
     _wait_endpoint,
 )
 
-from sagebuild.local import sagemaker as local_sagemaker
-
 DIMENSION = "sagemaker:variant:DesiredInstanceCount"
 
 
 @pytest.fixture
-def aws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
-        monkeypatch.setenv(name, "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    with mock_aws():
-        uninstall = local_sagemaker.install(tmp_path / "local")
-        clients = Aws()
-        clients.s3.create_bucket(Bucket=BUCKET)
-        try:
-            yield clients
-        finally:
-            uninstall()
+def aws(tmp_path: Path, dummy_credentials: None) -> Iterator[Aws]:
+    with local_sagemaker_on_moto(tmp_path / "local", BUCKET) as clients:
+        yield clients
 
 
 def _register(variant: str = "AllTraffic", endpoint: str = "iris") -> str:

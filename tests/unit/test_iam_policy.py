@@ -14,6 +14,16 @@ def _policy(*statements):
     return [("p", {"Version": "2012-10-17", "Statement": list(statements)})]
 
 
+def _statement(effect, action, **fields):
+    """A statement of `effect` for `action` on every resource, with these other fields."""
+    return {"Effect": effect, "Action": action, "Resource": "*", **fields}
+
+
+def _allowed_when(condition, action="*"):
+    """A policy allowing `action` on every resource under `condition`."""
+    return _policy(_statement("Allow", action, Condition=condition))
+
+
 def _context(values):
     return lambda key: values.get(key)
 
@@ -42,13 +52,8 @@ def test_resource_match_is_case_sensitive():
 
 def test_explicit_deny_wins_over_allow_and_names_the_statement():
     policy = _policy(
-        {"Effect": "Allow", "Action": "sagemaker:*", "Resource": "*"},
-        {
-            "Sid": "NoDelete",
-            "Effect": "Deny",
-            "Action": "sagemaker:DeleteEndpoint",
-            "Resource": "*",
-        },
+        _statement("Allow", "sagemaker:*"),
+        _statement("Deny", "sagemaker:DeleteEndpoint", Sid="NoDelete"),
     )
     decision = evaluate(policy, Request("sagemaker:DeleteEndpoint", ENDPOINT))
     assert not decision.allowed and decision.explicit_deny
@@ -64,13 +69,8 @@ def test_not_action_and_not_resource_invert_the_match():
 
 
 def test_string_equals_on_resource_tag_needs_the_tag_value():
-    policy = _policy(
-        {
-            "Effect": "Allow",
-            "Action": "sagemaker:DeleteModel",
-            "Resource": "*",
-            "Condition": {"StringEquals": {"aws:ResourceTag/sagebuild:stack": "prod"}},
-        }
+    policy = _allowed_when(
+        {"StringEquals": {"aws:ResourceTag/sagebuild:stack": "prod"}}, "sagemaker:DeleteModel"
     )
     tagged = _context({"aws:resourcetag/sagebuild:stack": ["prod"]})
     other = _context({"aws:resourcetag/sagebuild:stack": ["dev"]})
@@ -80,16 +80,12 @@ def test_string_equals_on_resource_tag_needs_the_tag_value():
 
 
 def test_every_operator_and_every_key_must_hold():
-    policy = _policy(
+    policy = _allowed_when(
         {
-            "Effect": "Allow",
-            "Action": "iam:PassRole",
-            "Resource": "*",
-            "Condition": {
-                "StringEquals": {"iam:PassedToService": ["sagemaker.amazonaws.com", "x"]},
-                "StringLike": {"aws:RequestedRegion": "us-*"},
-            },
-        }
+            "StringEquals": {"iam:PassedToService": ["sagemaker.amazonaws.com", "x"]},
+            "StringLike": {"aws:RequestedRegion": "us-*"},
+        },
+        "iam:PassRole",
     )
     both = _context(
         {"iam:passedtoservice": ["sagemaker.amazonaws.com"], "aws:requestedregion": ["us-east-1"]}
@@ -103,13 +99,8 @@ def test_every_operator_and_every_key_must_hold():
 
 def test_negated_operators_and_if_exists_hold_when_the_key_is_absent():
     deny_plain_http = _policy(
-        {"Effect": "Allow", "Action": "s3:*", "Resource": "*"},
-        {
-            "Effect": "Deny",
-            "Action": "s3:*",
-            "Resource": "*",
-            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-        },
+        _statement("Allow", "s3:*"),
+        _statement("Deny", "s3:*", Condition={"Bool": {"aws:SecureTransport": "false"}}),
     )
     assert evaluate(
         deny_plain_http,
@@ -119,23 +110,9 @@ def test_negated_operators_and_if_exists_hold_when_the_key_is_absent():
         deny_plain_http,
         Request("s3:GetObject", "arn:aws:s3:::b/k", _context({"aws:securetransport": ["false"]})),
     ).allowed
-    negated = _policy(
-        {
-            "Effect": "Allow",
-            "Action": "*",
-            "Resource": "*",
-            "Condition": {"StringNotEquals": {"aws:ResourceTag/env": "prod"}},
-        }
-    )
+    negated = _allowed_when({"StringNotEquals": {"aws:ResourceTag/env": "prod"}})
     assert evaluate(negated, Request("s3:GetObject", "r")).allowed
-    if_exists = _policy(
-        {
-            "Effect": "Allow",
-            "Action": "*",
-            "Resource": "*",
-            "Condition": {"StringEqualsIfExists": {"aws:ResourceTag/env": "prod"}},
-        }
-    )
+    if_exists = _allowed_when({"StringEqualsIfExists": {"aws:ResourceTag/env": "prod"}})
     assert evaluate(if_exists, Request("s3:GetObject", "r")).allowed
     assert not evaluate(
         if_exists, Request("s3:GetObject", "r", _context({"aws:resourcetag/env": ["dev"]}))
@@ -143,26 +120,12 @@ def test_negated_operators_and_if_exists_hold_when_the_key_is_absent():
 
 
 def test_null_tests_presence_and_numeric_compares_numbers():
-    null = _policy(
-        {
-            "Effect": "Allow",
-            "Action": "*",
-            "Resource": "*",
-            "Condition": {"Null": {"aws:RequestTag/team": "false"}},
-        }
-    )
+    null = _allowed_when({"Null": {"aws:RequestTag/team": "false"}})
     assert evaluate(
         null, Request("sagemaker:CreateModel", "r", _context({"aws:requesttag/team": ["ml"]}))
     ).allowed
     assert not evaluate(null, Request("sagemaker:CreateModel", "r")).allowed
-    numeric = _policy(
-        {
-            "Effect": "Allow",
-            "Action": "*",
-            "Resource": "*",
-            "Condition": {"NumericLessThanEquals": {"sagemaker:MaxRuntimeInSeconds": "3600"}},
-        }
-    )
+    numeric = _allowed_when({"NumericLessThanEquals": {"sagemaker:MaxRuntimeInSeconds": "3600"}})
     assert evaluate(
         numeric,
         Request(
@@ -180,22 +143,8 @@ def test_null_tests_presence_and_numeric_compares_numbers():
 
 
 def test_for_all_values_and_for_any_value_over_multivalued_keys():
-    all_values = _policy(
-        {
-            "Effect": "Allow",
-            "Action": "*",
-            "Resource": "*",
-            "Condition": {"ForAllValues:StringEquals": {"aws:TagKeys": ["a", "b"]}},
-        }
-    )
-    any_value = _policy(
-        {
-            "Effect": "Allow",
-            "Action": "*",
-            "Resource": "*",
-            "Condition": {"ForAnyValue:StringEquals": {"aws:TagKeys": ["a"]}},
-        }
-    )
+    all_values = _allowed_when({"ForAllValues:StringEquals": {"aws:TagKeys": ["a", "b"]}})
+    any_value = _allowed_when({"ForAnyValue:StringEquals": {"aws:TagKeys": ["a"]}})
     assert evaluate(all_values, Request("x:Y", "r", _context({"aws:tagkeys": ["a", "b"]}))).allowed
     assert not evaluate(
         all_values, Request("x:Y", "r", _context({"aws:tagkeys": ["a", "c"]}))
@@ -205,14 +154,7 @@ def test_for_all_values_and_for_any_value_over_multivalued_keys():
 
 
 def test_an_operator_the_local_stack_cannot_evaluate_fails_loudly():
-    policy = _policy(
-        {
-            "Effect": "Allow",
-            "Action": "*",
-            "Resource": "*",
-            "Condition": {"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}},
-        }
-    )
+    policy = _allowed_when({"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}})
     with pytest.raises(PolicyError, match="IpAddress"):
         evaluate(policy, Request("x:Y", "r", _context({"aws:sourceip": ["10.1.1.1"]})))
 

@@ -3,7 +3,7 @@
 import pytest
 from domain.config import parse_config
 from domain.requests import endpoint_config_request, model_request
-from request_fixtures import CTX, TAGS
+from request_fixtures import CTX, SCRIPT_MODE_IMAGES, TAGS
 
 SPARKML = "246618743249.dkr.ecr.us-west-2.amazonaws.com/sagemaker-sparkml-serving:3.3"
 ARTIFACT = "s3://demo-artifacts/demo-v3-1700000000/output/model.tar.gz"
@@ -40,22 +40,7 @@ def test_amazon_model_request_without_environment():
 
 @pytest.mark.parametrize(
     ("framework", "image"),
-    [
-        (
-            "SCIKIT",
-            "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3",
-        ),
-        ("XGBOOST", "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1"),
-        (
-            "PYTORCH",
-            "763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-inference:2.1.0-gpu-py310",
-        ),
-        (
-            "TENSORFLOW",
-            "763104351884.dkr.ecr.us-east-1.amazonaws.com/tensorflow-inference:2.13.0-gpu",
-        ),
-        ("MXNET", "763104351884.dkr.ecr.us-east-1.amazonaws.com/mxnet-inference:1.9.0-gpu-py38"),
-    ],
+    [(framework, serving) for framework, (_, serving) in SCRIPT_MODE_IMAGES.items()],
 )
 def test_script_mode_model_request(framework, image):
     config = parse_config(

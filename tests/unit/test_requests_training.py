@@ -4,40 +4,31 @@ import pytest
 from domain.config import parse_config
 from domain.errors import UnsupportedConfiguration
 from domain.requests import builder_for, training_job_request
-from request_fixtures import CTX, TAGS
+from request_fixtures import CTX, SCRIPT_MODE_IMAGES, TAGS, TRAINING_DEFAULTS, data_channel
 
-DEFAULT_CHANNEL = [
-    {
-        "ChannelName": "training",
-        "DataSource": {
-            "S3DataSource": {
-                "S3DataType": "S3Prefix",
-                "S3Uri": "s3://demo-data/train/",
-                "S3DataDistributionType": "FullyReplicated",
-            }
-        },
+
+def default_request(algorithm: dict, hyperparameters: dict) -> dict:
+    """The literal request of a job on the training defaults, but for algorithm and values."""
+    return {
+        "TrainingJobName": "demo-v3-1700000000",
+        **TRAINING_DEFAULTS,
+        "AlgorithmSpecification": algorithm,
+        "HyperParameters": hyperparameters,
+        "CheckpointConfig": {"S3Uri": "s3://demo-checkpoints/demo-v3-1700000000/checkpoints"},
+        "Tags": TAGS,
     }
-]
 
 
 def test_byod_training_request():
     config = parse_config({"hyperparameters": {"epochs": 3, "mode": "fast", "debug": True}}, "BYOD")
 
-    assert training_job_request(CTX, config) == {
-        "TrainingJobName": "demo-v3-1700000000",
-        "RoleArn": "arn:aws:iam::123456789012:role/demo-training",
-        "AlgorithmSpecification": {
+    assert training_job_request(CTX, config) == default_request(
+        {
             "TrainingImage": "123456789012.dkr.ecr.us-east-1.amazonaws.com/demo:training-v3",
             "TrainingInputMode": "File",
         },
-        "HyperParameters": {"epochs": "3", "mode": "fast", "debug": "true"},
-        "InputDataConfig": DEFAULT_CHANNEL,
-        "OutputDataConfig": {"S3OutputPath": "s3://demo-artifacts/"},
-        "ResourceConfig": {"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 10},
-        "StoppingCondition": {"MaxRuntimeInSeconds": 14400},
-        "CheckpointConfig": {"S3Uri": "s3://demo-checkpoints/demo-v3-1700000000/checkpoints"},
-        "Tags": TAGS,
-    }
+        {"epochs": "3", "mode": "fast", "debug": "true"},
+    )
 
 
 def test_byod_training_request_uses_a_prebuilt_image():
@@ -75,28 +66,8 @@ def test_amazon_training_request():
         },
         "HyperParameters": {"num_round": "50", "objective": "reg:squarederror", "eta": "0.2"},
         "InputDataConfig": [
-            {
-                "ChannelName": "train",
-                "DataSource": {
-                    "S3DataSource": {
-                        "S3DataType": "S3Prefix",
-                        "S3Uri": "s3://demo-data/train/",
-                        "S3DataDistributionType": "FullyReplicated",
-                    }
-                },
-                "ContentType": "text/csv",
-            },
-            {
-                "ChannelName": "validation",
-                "DataSource": {
-                    "S3DataSource": {
-                        "S3DataType": "S3Prefix",
-                        "S3Uri": "s3://demo-data/validation/",
-                        "S3DataDistributionType": "FullyReplicated",
-                    }
-                },
-                "ContentType": "text/csv",
-            },
+            data_channel("train", "train/", ContentType="text/csv"),
+            data_channel("validation", "validation/", ContentType="text/csv"),
         ],
         "OutputDataConfig": {"S3OutputPath": "s3://demo-artifacts/"},
         "ResourceConfig": {"InstanceType": "ml.m5.large", "InstanceCount": 2, "VolumeSizeInGB": 30},
@@ -108,15 +79,13 @@ def test_amazon_training_request():
 
 def script_mode_request(image: str, hyperparameters: dict) -> dict:
     """The literal request every script-mode framework shares except image and user values."""
-    return {
-        "TrainingJobName": "demo-v3-1700000000",
-        "RoleArn": "arn:aws:iam::123456789012:role/demo-training",
-        "AlgorithmSpecification": {
+    return default_request(
+        {
             "TrainingImage": image,
             "TrainingInputMode": "File",
             "MetricDefinitions": [{"Name": "loss", "Regex": "loss=([0-9.]+)"}],
         },
-        "HyperParameters": {
+        {
             **hyperparameters,
             "sagemaker_program": '"train.py"',
             "sagemaker_submit_directory": '"s3://demo-code/versions/training/v3.tar.gz"',
@@ -124,13 +93,7 @@ def script_mode_request(image: str, hyperparameters: dict) -> dict:
             "sagemaker_container_log_level": "20",
             "sagemaker_job_name": '"demo-v3-1700000000"',
         },
-        "InputDataConfig": DEFAULT_CHANNEL,
-        "OutputDataConfig": {"S3OutputPath": "s3://demo-artifacts/"},
-        "ResourceConfig": {"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 10},
-        "StoppingCondition": {"MaxRuntimeInSeconds": 14400},
-        "CheckpointConfig": {"S3Uri": "s3://demo-checkpoints/demo-v3-1700000000/checkpoints"},
-        "Tags": TAGS,
-    }
+    )
 
 
 SCRIPT_DOCUMENT = {
@@ -143,22 +106,7 @@ SCRIPT_HYPERPARAMETERS = {"epochs": "3", "kernel": '"rbf"', "layers": "[64, 32]"
 
 @pytest.mark.parametrize(
     ("framework", "image"),
-    [
-        (
-            "SCIKIT",
-            "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3",
-        ),
-        ("XGBOOST", "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1"),
-        (
-            "PYTORCH",
-            "763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-training:2.1.0-cpu-py310",
-        ),
-        (
-            "TENSORFLOW",
-            "763104351884.dkr.ecr.us-east-1.amazonaws.com/tensorflow-training:2.13.0-cpu-py310",
-        ),
-        ("MXNET", "763104351884.dkr.ecr.us-east-1.amazonaws.com/mxnet-training:1.9.0-cpu-py38"),
-    ],
+    [(framework, training) for framework, (training, _) in SCRIPT_MODE_IMAGES.items()],
 )
 def test_script_mode_training_request(framework, image):
     config = parse_config(SCRIPT_DOCUMENT, framework)

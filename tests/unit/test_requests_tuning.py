@@ -4,20 +4,7 @@ import pytest
 from domain.config import parse_config
 from domain.errors import TuningFailed
 from domain.requests import tuning_best_artifact, tuning_job_request
-from request_fixtures import CTX
-
-CHANNELS = [
-    {
-        "ChannelName": "training",
-        "DataSource": {
-            "S3DataSource": {
-                "S3DataType": "S3Prefix",
-                "S3Uri": "s3://demo-data/train/",
-                "S3DataDistributionType": "FullyReplicated",
-            }
-        },
-    }
-]
+from request_fixtures import CTX, TAGS, TRAINING_DEFAULTS
 
 
 def test_script_mode_tuning_request_with_every_range_type_and_warm_start():
@@ -74,7 +61,7 @@ def test_script_mode_tuning_request_with_every_range_type_and_warm_start():
                     {"Name": "accuracy", "Regex": "acc=([0-9.]+)"},
                 ],
             },
-            "RoleArn": "arn:aws:iam::123456789012:role/demo-training",
+            **TRAINING_DEFAULTS,
             "StaticHyperParameters": {
                 "epochs": "10",
                 "sagemaker_program": '"train.py"',
@@ -83,20 +70,8 @@ def test_script_mode_tuning_request_with_every_range_type_and_warm_start():
                 "sagemaker_container_log_level": "20",
                 "sagemaker_job_name": '"demo-v3-tuning"',
             },
-            "InputDataConfig": CHANNELS,
-            "OutputDataConfig": {"S3OutputPath": "s3://demo-artifacts/"},
-            "ResourceConfig": {
-                "InstanceType": "ml.m5.large",
-                "InstanceCount": 1,
-                "VolumeSizeInGB": 10,
-            },
-            "StoppingCondition": {"MaxRuntimeInSeconds": 14400},
         },
-        "Tags": [
-            {"Key": "sagebuild:stack", "Value": "demo"},
-            {"Key": "sagebuild:run", "Value": "7"},
-            {"Key": "sagebuild:version", "Value": "3"},
-        ],
+        "Tags": TAGS,
         "WarmStartConfig": {
             "ParentHyperParameterTuningJobs": [
                 {"HyperParameterTuningJobName": "demo-v1-tuning"},
@@ -148,23 +123,12 @@ def test_amazon_tuning_request_passes_values_as_given():
                 ),
                 "TrainingInputMode": "File",
             },
-            "RoleArn": "arn:aws:iam::123456789012:role/demo-training",
+            **TRAINING_DEFAULTS,
             "StaticHyperParameters": {"num_round": "100"},
-            "InputDataConfig": CHANNELS,
-            "OutputDataConfig": {"S3OutputPath": "s3://demo-artifacts/"},
-            "ResourceConfig": {
-                "InstanceType": "ml.m5.large",
-                "InstanceCount": 1,
-                "VolumeSizeInGB": 10,
-            },
             "StoppingCondition": {"MaxRuntimeInSeconds": 14400, "MaxWaitTimeInSeconds": 14400},
             "EnableManagedSpotTraining": True,
         },
-        "Tags": [
-            {"Key": "sagebuild:stack", "Value": "demo"},
-            {"Key": "sagebuild:run", "Value": "7"},
-            {"Key": "sagebuild:version", "Value": "3"},
-        ],
+        "Tags": TAGS,
     }
 
 
