@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import contextlib
 import http.server
-import inspect
 import json
 import threading
 import uuid
@@ -198,22 +197,58 @@ def _meta(resource: Any) -> dict[str, Any]:
     return resource.__dict__.setdefault("sagebuild", {})
 
 
-def after_cloudformation(
-    then: Callable[[Any, dict[str, Any], str], None],
-) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """The `patching.wrap` maker for a moto model's create/update_from_cloudformation_json:
-    moto's own, then `then(resource, properties, account_id)` on what it returned."""
+After = Callable[[Any, dict[str, Any], str], None]
+
+
+def after_create(then: After) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The `patching.wrap` maker for a moto model's create_from_cloudformation_json: moto's
+    own, then `then(resource, properties, account_id)` on what it returned (moto's signature,
+    as moto/cloudformation/parsing.py calls it)."""
 
     def make(original: Callable[..., Any]) -> Callable[..., Any]:
-        signature = inspect.signature(original)
-
-        def replacement(cls: Any, *args: Any, **kwargs: Any) -> Any:
-            resource = original(cls, *args, **kwargs)
-            call = signature.bind(cls, *args, **kwargs).arguments
-            then(resource, call["cloudformation_json"].get("Properties") or {}, call["account_id"])
+        def create_from_cloudformation_json(
+            cls: Any,
+            resource_name: str,
+            cloudformation_json: dict[str, Any],
+            account_id: str,
+            region_name: str,
+            **kwargs: Any,
+        ) -> Any:
+            resource = original(
+                cls, resource_name, cloudformation_json, account_id, region_name, **kwargs
+            )
+            then(resource, cloudformation_json.get("Properties") or {}, account_id)
             return resource
 
-        return replacement
+        return create_from_cloudformation_json
+
+    return make
+
+
+def after_update(then: After) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The same for update_from_cloudformation_json (moto's signature)."""
+
+    def make(original: Callable[..., Any]) -> Callable[..., Any]:
+        def update_from_cloudformation_json(
+            cls: Any,
+            original_resource: Any,
+            new_resource_name: str,
+            cloudformation_json: dict[str, Any],
+            account_id: str,
+            region_name: str,
+        ) -> Any:
+            resource = original(
+                cls,
+                original_resource,
+                new_resource_name,
+                cloudformation_json,
+                account_id,
+                region_name,
+            )
+            then(resource, cloudformation_json.get("Properties") or {}, account_id)
+            return resource
+
+        return update_from_cloudformation_json
 
     return make
 
@@ -405,7 +440,8 @@ __all__ = [
     "RECEIVER",
     "ResourceFailed",
     "ResponseReceiver",
-    "after_cloudformation",
+    "after_create",
+    "after_update",
     "install",
     "send_delete",
     "send_request",

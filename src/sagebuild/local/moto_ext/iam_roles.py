@@ -21,7 +21,7 @@ from typing import Any
 
 from sagebuild.local import patching
 
-from .custom_resources import after_cloudformation
+from .custom_resources import after_create, after_update
 
 
 def _backend(account_id: str) -> Any:
@@ -94,8 +94,8 @@ def install() -> Callable[[], None]:
 
     return patching.install(
         [
-            patching.wrap(Role, "create_from_cloudformation_json", after_cloudformation(_sync)),
-            patching.wrap(Role, "update_from_cloudformation_json", after_cloudformation(_sync)),
+            patching.wrap(Role, "create_from_cloudformation_json", after_create(_sync)),
+            patching.wrap(Role, "update_from_cloudformation_json", after_update(_sync)),
             patching.wrap(Role, "delete_from_cloudformation_json", _delete_detached),
         ]
     )

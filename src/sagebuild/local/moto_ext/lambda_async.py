@@ -45,7 +45,7 @@ from typing import Any
 
 from sagebuild.local import patching
 
-from .custom_resources import after_cloudformation
+from .custom_resources import after_create, after_update
 
 LOG = logging.getLogger(__name__)
 
@@ -287,9 +287,11 @@ def _patches() -> list[patching.Patch]:
         (LambdaFunction, "__init__", __init__),
         (LambdaFunction, "update_configuration", update_configuration_),
         (LambdaFunction, "get_configuration", get_configuration_),
-        *(
-            patching.wrap(LambdaFunction, name, after_cloudformation(keep_dead_letter))
-            for name in ("create_from_cloudformation_json", "update_from_cloudformation_json")
+        patching.wrap(
+            LambdaFunction, "create_from_cloudformation_json", after_create(keep_dead_letter)
+        ),
+        patching.wrap(
+            LambdaFunction, "update_from_cloudformation_json", after_update(keep_dead_letter)
         ),
     ]
 
