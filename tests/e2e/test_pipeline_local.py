@@ -244,7 +244,9 @@ def test_hpo_runs_training_jobs_and_deploys_the_best(stack, serving):
             "configtrain": "SAGEMAKERHPO",
             "maxtrainingjobs": 3,
             "maxparalleltrainingjobs": 1,
-            "hyperparameters": {"max_depth": {"MinValue": 1, "MaxValue": 4, "integer": True}},
+            # max_depth 1 cannot separate three classes (accuracy 2/3): the search space holds
+            # only depths that can, so the served model's accuracy does not depend on the draw.
+            "hyperparameters": {"max_depth": {"MinValue": 2, "MaxValue": 4, "integer": True}},
             "tuningobjective": {
                 "Name": "accuracy",
                 "Type": "Maximize",
@@ -257,6 +259,16 @@ def test_hpo_runs_training_jobs_and_deploys_the_best(stack, serving):
     training = result["output"]["training"]
     assert training["counters"]["Completed"] == 3
     assert training["best_training_job"] in training["artifact"]
+    sagemaker = stack.client("sagemaker")
+    jobs = sagemaker.list_training_jobs_for_hyper_parameter_tuning_job(
+        HyperParameterTuningJobName=training["name"]
+    )["TrainingJobSummaries"]
+    objectives = {
+        job["TrainingJobName"]: job["FinalHyperParameterTuningJobObjectiveMetric"]["Value"]
+        for job in jobs
+    }
+    assert len(objectives) == 3
+    assert objectives[training["best_training_job"]] == max(objectives.values())
     assert _accuracy(stack) > 0.85
 
 
