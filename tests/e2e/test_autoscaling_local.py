@@ -172,6 +172,7 @@ def test_a_rollback_releases_the_serving_variant_and_serves_the_previous_version
     assert _targets(stack) == [] and _policies(stack) == []
 
 
+@pytest.mark.slow  # make test-slow (CI runs both): make test stays within 5 minutes
 def test_a_deploy_after_the_rollback_is_autoscaled_again(stack, serving_unscaled):
     output = _deploy(stack, train=False)
 

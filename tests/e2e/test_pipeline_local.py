@@ -238,6 +238,7 @@ def test_broken_inference_code_is_rolled_back_and_cleaned_up_while_the_old_versi
     assert _accuracy(stack) > 0.85
 
 
+@pytest.mark.slow  # make test-slow (CI runs both): make test stays within 5 minutes
 def test_hpo_runs_training_jobs_and_deploys_the_best(stack, serving):
     _, path, result = stack.run(
         {
@@ -321,6 +322,7 @@ def test_amazon_builtin_xgboost_trains_and_serves(stack, serving):
     assert _accuracy(stack) > 0.85
 
 
+@pytest.mark.slow  # make test-slow (CI runs both): make test stays within 5 minutes
 def test_xgboost_script_mode_trains_the_users_script_and_serves_it(stack, serving):
     source = stack.upload_source(ROOT / "examples" / "xgboost", "scripts/xgboost.tar.gz")
     _, path, result = stack.run(

@@ -67,6 +67,7 @@ def test_endpoint_that_never_comes_up_is_deleted_with_its_model_and_config(local
     assert sagemaker.list_models()["Models"] == []
 
 
+@pytest.mark.slow  # make test-slow (CI runs both): make test stays within 5 minutes
 def test_a_stack_update_adds_etl_and_postprocess_hooks_and_merges_parameters(local):
     stack = local.stack
     stack.set_parameters(iris_parameters(stack.upload_source(IRIS)))

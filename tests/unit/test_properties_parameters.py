@@ -199,7 +199,7 @@ cli_keys = st.one_of(
 cli_items = st.tuples(cli_keys, texts).map(lambda pair: f"{pair[0]}={pair[1]}")
 
 
-@SETTINGS
+@settings(max_examples=60, deadline=None, database=None)  # a CLI run each: ~55 ms
 @given(item=cli_items, command=st.sampled_from([["start", "--set"], ["params", "set", "--"]]))
 def test_the_cli_exits_0_or_2_on_any_set_value_and_never_shows_a_traceback(item, command):
     from cli_patching import offline
