@@ -100,7 +100,9 @@ def run_burst(
     threads: int = 8,
     timeout: float = 600,
 ) -> BurstReport:
-    known = {e["executionArn"] for e in stack.executions()}
+    before = stack.executions()
+    known = {e["executionArn"] for e in before}
+    known_names = {e["name"] for e in before}
     bodies = [json.dumps({"reason": f"burst message {i}"}) for i in range(messages)]
     function = launch_function(stack)
     started = time.monotonic()
@@ -116,8 +118,14 @@ def run_burst(
     deadline = started + timeout
     while True:
         runs = [e for e in stack.executions() if e["executionArn"] not in known]
-        waiting = [t for t in _triggers(stack) if t["state"]["S"] != "run"]
-        if runs and not waiting and all(e["status"] in FINAL for e in runs):
+        triggers = _triggers(stack)
+        waiting = [t for t in triggers if t["state"]["S"] != "run"]
+        # A taken trigger names its execution before StartExecution: drained means every
+        # named execution exists and ended, not only the ones listed so far.
+        planned = {t["execution"]["S"] for t in triggers if t.get("execution")} - known_names
+        listed = {e["name"] for e in runs}
+        ended = all(e["status"] in FINAL for e in runs)
+        if runs and not waiting and planned <= listed and ended:
             break
         if time.monotonic() > deadline:
             raise TimeoutError(f"the burst did not drain in {timeout:.0f} s")
