@@ -24,14 +24,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any, Literal
+from functools import cache
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, Literal
 
-from aws_lambda_powertools.utilities.parser.models import (
-    EventBridgeModel,
-    S3EventNotificationEventBridgeModel,
-    SnsNotificationModel,
-    SqsRecordModel,
-)
 from domain.launch_message import Drain, Rejected, Trigger, decode
 from domain.rollback import (
     BadRollbackMessage,
@@ -41,7 +37,26 @@ from domain.rollback import (
 )
 from pydantic import BaseModel, Field, ValidationError
 
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.parser.models import (
+        EventBridgeModel,
+        SnsNotificationModel,
+        SqsRecordModel,
+    )
+
 LaunchItem = Trigger | Drain | Rejected
+
+
+@cache
+def _powertools() -> ModuleType:
+    """Powertools' parser models (EventBridgeModel, SqsRecordModel, ...), imported on first
+    use: importing them defines every model Powertools has (about 100 ms of a cold start),
+    and the launch topic's SNS records, the usual event, need none of them."""
+    from aws_lambda_powertools.utilities.parser import models
+
+    return models
+
+
 MAX_BODY = 100_000  # of an event kept with its rejection (a run-table item holds 400 KB)
 _SCHEDULE_SOURCES = ("aws.events", "aws.scheduler")
 
@@ -190,7 +205,7 @@ def _eventbridge(event: dict[str, Any], body: str) -> LaunchItem:
     """A schedule tick, an S3 upload, or a run's end, as EventBridge delivers it."""
     source = "schedule" if event.get("detail-type") == "Scheduled Event" else "eventbridge"
     try:
-        parsed = EventBridgeModel.model_validate(event)
+        parsed: EventBridgeModel = _powertools().EventBridgeModel.model_validate(event)
     except ValidationError as error:
         return Rejected(
             source,
@@ -207,7 +222,7 @@ def _eventbridge(event: dict[str, Any], body: str) -> LaunchItem:
         return Drain(arn if isinstance(arn, str) else "")
     if parsed.source == "aws.s3" and parsed.detail_type == "Object Created":
         try:
-            upload = S3EventNotificationEventBridgeModel.model_validate(event).detail
+            upload = _powertools().S3EventNotificationEventBridgeModel.model_validate(event).detail
         except ValidationError as error:
             return Rejected(
                 "s3",
@@ -249,7 +264,7 @@ def _carried(text: str, message_id: str, carrier: Literal["sns", "sqs"]) -> list
 def _sns_notification(document: dict[str, Any], body: str) -> list[LaunchItem]:
     """An SNS notification a queue holds (a subscription without raw message delivery)."""
     try:
-        parsed = SnsNotificationModel.model_validate(document)
+        parsed: SnsNotificationModel = _powertools().SnsNotificationModel.model_validate(document)
     except ValidationError as error:
         return [
             Rejected(
@@ -281,7 +296,7 @@ def _sns_record(record: dict[str, Any]) -> list[LaunchItem]:
 
 def _sqs_record(record: dict[str, Any]) -> list[LaunchItem]:
     try:
-        parsed = SqsRecordModel.model_validate(record)
+        parsed: SqsRecordModel = _powertools().SqsRecordModel.model_validate(record)
     except ValidationError as error:
         return [
             Rejected(
