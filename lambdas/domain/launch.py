@@ -22,7 +22,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from domain.aws import ClientFactory
+from domain.aws import ClientFactory, read_json_parameter
+from domain.errors import InvalidParameters
 from domain.launch_message import Drain, Rejected, Trigger, decode
 from domain.naming import execution_name
 from domain.run_table import REJECTED, Lease, RunTable, StoredTrigger
@@ -32,6 +33,7 @@ __all__ = [
     "Kind",
     "LaunchContention",
     "OverrideCheck",
+    "stored_override_check",
     "Outcome",
     "Rejected",
     "Trigger",
@@ -179,6 +181,30 @@ def advance(table: RunTable, aws: ClientFactory, state_machine: str, now: dateti
 
 
 OverrideCheck = Callable[[dict[str, Any]], list[str]]
+
+
+def stored_override_check(aws: ClientFactory, parameter: str, framework: str) -> OverrideCheck:
+    """Overrides against the schema, merged over the stored parameter document (read once,
+    when a trigger first carries overrides). A stored document that cannot be read checks
+    nothing here: Initialize names what is wrong with it."""
+    stored: list[dict[str, Any] | None] = []
+
+    def check(overrides: dict[str, Any]) -> list[str]:
+        from domain.config import override_problems
+
+        if not overrides:
+            return []
+        if not stored:
+            try:
+                stored.append(read_json_parameter(aws, parameter))
+            except (ValueError, InvalidParameters):
+                stored.append(None)
+        document = stored[0]
+        if document is None:
+            return []
+        return override_problems(document, overrides, framework)
+
+    return check
 
 
 def launch(

@@ -2,37 +2,13 @@
 
 from typing import Any
 
-from domain.aws import read_json_parameter
-from domain.errors import InvalidParameters
-from domain.launch import Kind, Outcome, OverrideCheck, launch
+from domain.launch import Kind, Outcome, launch, stored_override_check
 from domain.notifications import publish, queued_notification, rejected_notification
 from domain.run_table import RunTable
 from domain.settings import Settings
 
 from handlers.common import aws, get_settings, logger, now
 from handlers.envelopes import launch_items
-
-
-def _override_check(settings: Settings) -> OverrideCheck:
-    """Overrides against the schema, over the stored document (read once, when needed)."""
-    stored: list[dict[str, Any] | None] = []
-
-    def check(overrides: dict[str, Any]) -> list[str]:
-        from domain.config import override_problems
-
-        if not overrides:
-            return []
-        if not stored:
-            try:
-                stored.append(read_json_parameter(aws, settings.parameter_name))
-            except (ValueError, InvalidParameters):  # Initialize names a broken document
-                stored.append(None)
-        document = stored[0]
-        if document is None:
-            return []
-        return override_problems(document, overrides, settings.config_framework)
-
-    return check
 
 
 def _report(outcomes: list[Outcome], settings: Settings) -> None:
@@ -59,7 +35,7 @@ def handler(event: dict[str, Any], context: object) -> dict[str, Any]:
         aws,
         settings.state_machine_arn,
         now(),
-        check=_override_check(settings),
+        check=stored_override_check(aws, settings.parameter_name, settings.config_framework),
     )
     _report(outcomes, settings)
     lines = [outcome.line() for outcome in outcomes]
