@@ -148,6 +148,7 @@ def test_the_first_run_creates_the_endpoint_with_its_variant_autoscaled(no_endpo
     assert _targets(stack) == [(_variant(output["deployment"]["version"]), 3)]
 
 
+@pytest.mark.slow  # make test-slow (CI runs both): the handler tier checks the release order
 def test_a_second_autoscaled_deploy_releases_the_old_variant_before_the_update(stack, autoscaled):
     output = _deploy(stack, train=False)
 
