@@ -124,6 +124,11 @@ class ModelInfo:
         )
 
 
+def _set_fields(record: GateResult | ApprovalStep) -> dict[str, Any]:
+    """A record's fields that are set (the document leaves out None and "")."""
+    return {k: v for k, v in asdict(record).items() if v is not None and v != ""}
+
+
 @dataclass(frozen=True)
 class GateResult:
     """What the quality gate compared (empty until Check Quality Gate passed)."""
@@ -136,7 +141,7 @@ class GateResult:
     needed: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in asdict(self).items() if v is not None and v != ""}
+        return _set_fields(self)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> GateResult:
@@ -153,7 +158,7 @@ class ApprovalStep:
     at: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in asdict(self).items() if v is not None and v != ""}
+        return _set_fields(self)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ApprovalStep:

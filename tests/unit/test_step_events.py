@@ -70,3 +70,16 @@ def test_the_last_captured_state_holds_what_every_step_of_the_run_wrote():
     assert state.model.name == state.context.names.model
     assert state.version == 1 and state.deployment.extra["endpoint_config"].startswith("demo-v1-")
     assert state.recorded == {"version": 1} and state.autoscaling["scaled"] is False
+
+
+def test_a_payload_that_is_not_the_asls_shape_is_an_invalid_state_naming_what_is_missing():
+    from domain.errors import InvalidState
+
+    with pytest.raises(InvalidState, match="no state document under 'state'"):
+        RunState.from_event({"kind": "started"})
+    with pytest.raises(InvalidState, match="not a run's state document"):
+        RunState.from_event({"state": {"trigger": {"source": "sns"}}})
+    captured = json.loads((STEPS / "create_model.json").read_text())
+    del captured["state"]["run"]["run_number"]
+    with pytest.raises(InvalidState, match="malformed: 'run_number'"):
+        RunState.from_event(captured)
