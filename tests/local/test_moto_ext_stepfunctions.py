@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
-from helpers import service_role, wait_until
+from helpers import service_role
 from local_support import python_function
 
 from sagebuild.local.moto_ext.stepfunctions import apply_substitutions, fast_waits_enabled
@@ -25,7 +26,13 @@ def stack():
 def _run(stack, arn: str, payload: dict) -> dict:
     sfn = stack.client("stepfunctions")
     execution = sfn.start_execution(stateMachineArn=arn, input=json.dumps(payload))
-    return _until_done(sfn, execution["executionArn"], timeout=60)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        described = sfn.describe_execution(executionArn=execution["executionArn"])
+        if described["status"] != "RUNNING":
+            return described
+        time.sleep(0.05)
+    raise AssertionError("execution still RUNNING after 60 s")
 
 
 def test_substitutions_replace_only_known_names():
@@ -129,19 +136,11 @@ def _machine_with_function(local, name: str, handler_source: str, states: dict) 
     )["stateMachineArn"]
 
 
-def _until_done(sfn, execution: str, timeout: float = 20) -> dict:
-    def ended() -> dict | None:
-        described = sfn.describe_execution(executionArn=execution)
-        return described if described["status"] != "RUNNING" else None
-
-    return wait_until(ended, timeout, "the execution to end")
-
-
-def _parameter(ssm, name: str) -> str | None:
-    try:
-        return str(ssm.get_parameter(Name=name)["Parameter"]["Value"])
-    except ssm.exceptions.ParameterNotFound:
-        return None
+def _until_done(sfn, execution: str, deadline: float) -> dict:
+    while (described := sfn.describe_execution(executionArn=execution))["status"] == "RUNNING":
+        assert time.monotonic() < deadline, "the execution did not end"
+        time.sleep(0.05)
+    return described
 
 
 ASKER = (
@@ -150,20 +149,10 @@ ASKER = (
     "    boto3.client('ssm').put_parameter(Name='/t', Type='String', Value=event['token'],"
     " Overwrite=True)\n"
 )
-# Says it started, then fails once the test has stopped the execution (the /release signal).
 INTERRUPTED = (
     "import time\n"
-    "import boto3\n"
     "def handler(event, context):\n"
-    "    ssm = boto3.client('ssm')\n"
-    "    ssm.put_parameter(Name='/started', Type='String', Value='1', Overwrite=True)\n"
-    "    deadline = time.monotonic() + 20\n"
-    "    while time.monotonic() < deadline:\n"
-    "        try:\n"
-    "            ssm.get_parameter(Name='/release')\n"
-    "            break\n"
-    "        except ssm.exceptions.ParameterNotFound:\n"
-    "            time.sleep(0.05)\n"
+    "    time.sleep(1)\n"
     "    raise RuntimeError('interrupted')\n"
 )
 
@@ -178,9 +167,16 @@ def test_send_task_failure_keeps_its_cause(local):
     machine = _machine_with_function(local, "asker", ASKER, {"Ask": ask})
     sfn, ssm = local.client("stepfunctions"), local.client("ssm")
     execution = sfn.start_execution(stateMachineArn=machine)["executionArn"]
-    token = wait_until(lambda: _parameter(ssm, "/t"), 20, "the task to ask")
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            token = ssm.get_parameter(Name="/t")["Parameter"]["Value"]
+            break
+        except ssm.exceptions.ParameterNotFound:
+            assert time.monotonic() < deadline, "the task never asked"
+            time.sleep(0.05)
     sfn.send_task_failure(taskToken=token, error="Rejected", cause="not good enough")
-    described = _until_done(sfn, execution)
+    described = _until_done(sfn, execution, deadline)
     assert (described["error"], described["cause"]) == ("Rejected", "not good enough")
 
 
@@ -197,12 +193,11 @@ def test_a_stopped_execution_is_aborted_even_when_its_task_fails_into_a_catch(lo
         "Done": {"Type": "Succeed"},
     }
     machine = _machine_with_function(local, "stopper", INTERRUPTED, states)
-    sfn, ssm = local.client("stepfunctions"), local.client("ssm")
+    sfn = local.client("stepfunctions")
     execution = sfn.start_execution(stateMachineArn=machine)["executionArn"]
-    wait_until(lambda: _parameter(ssm, "/started"), 20, "the task to start")
+    time.sleep(0.3)
     sfn.stop_execution(executionArn=execution, error="Stopped", cause="by the test")
-    ssm.put_parameter(Name="/release", Type="String", Value="1", Overwrite=True)
-    described = _until_done(sfn, execution)
+    described = _until_done(sfn, execution, time.monotonic() + 20)
     assert (described["status"], described.get("error"), described.get("cause")) == (
         "ABORTED",
         "Stopped",
